@@ -12,7 +12,7 @@ ifneq ($(ALIGN_NB_DATA),)
 export ALIGN_NB_DATA
 endif
 
-.PHONY: setup demo test nbtest pytest check-clean export clean
+.PHONY: setup demo test nbtest pytest check-clean export readme clean
 
 setup: $(VENV)/.installed
 
@@ -45,9 +45,17 @@ check-clean: setup
 	git status --porcelain -- align_nb nbs
 	git diff --exit-code -- align_nb nbs
 	test -z "$$(git status --porcelain -- align_nb nbs)"
+	$(README_CMD) --stdout nbs/index.ipynb | diff -u README.md - || (echo "README.md is stale: run make readme" && false)
 
 export: setup
 	$(BIN)/nbdev-export && $(BIN)/nbdev-clean
+
+## README.md from nbs/index.ipynb (nbdev-readme needs Quarto; nbconvert does the same job here)
+README_CMD = $(BIN)/jupyter nbconvert --to markdown --TemplateExporter.exclude_input=True --log-level=WARN
+readme: setup
+	$(BIN)/jupyter nbconvert --to notebook --execute --inplace --log-level=WARN nbs/index.ipynb
+	$(BIN)/nbdev-clean
+	$(README_CMD) --output-dir . --output README nbs/index.ipynb
 
 clean:
 	rm -rf $(VENV) _docs _proc .pytest_cache
