@@ -102,16 +102,18 @@ class Sample(BaseModel):
     def ok(self) -> bool: return self.error is None
 
 class Usage(BaseModel):
-    "Running totals of an engine's work: model calls, cache hits, tokens and model-seconds."
+    "Running totals of an engine's work: model calls, cache hits, tokens run, prompt tokens reused from a KV prefix, and model-seconds."
     calls: int = 0
     cache_hits: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    reused_tokens: int = 0
     seconds: float = 0.0
 
-    def add(self, prompt_tokens=0, completion_tokens=0, seconds=0.0, calls=1):
+    def add(self, prompt_tokens=0, completion_tokens=0, seconds=0.0, calls=1, reused_tokens=0):
         "Record `calls` model calls with their tokens and seconds."
         self.calls += calls; self.prompt_tokens += prompt_tokens; self.completion_tokens += completion_tokens; self.seconds += seconds
+        self.reused_tokens += reused_tokens
 
 # %% ../nbs/06_engine.ipynb #228bf267
 def cache_root() -> Path:

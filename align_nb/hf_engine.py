@@ -6,13 +6,13 @@ Docs: https://align-nb.github.io/align_nb/hf_engine.html.md"""
 
 # %% ../nbs/07_hf_engine.ipynb #915adf4b
 from __future__ import annotations
-import copy, hashlib, json, os, shutil, time
+import hashlib, json, os, shutil, time
 from pathlib import Path
 from typing import Sequence
 
 import torch
 import xgrammar as xgr
-from transformers import AutoModelForCausalLM, AutoTokenizer, LogitsProcessor
+from transformers import AutoModelForCausalLM, AutoTokenizer, DynamicCache, LogitsProcessor
 from xgrammar.contrib.hf import LogitsProcessor as GrammarProcessor
 
 from .engine import Engine, EngineError, Messages, as_messages, cache_root, file_digest, merge_system, single_token_ids, smollm2_path
@@ -134,15 +134,33 @@ def _tree_mask(n_prefix: int, lengths: list[int]) -> torch.Tensor:
     own = (group[:, None] == group[None, :]) & torch.ones(q, q, dtype=torch.bool).tril()
     return torch.cat([torch.ones(q, n_prefix, dtype=torch.bool), own], 1)[None, None]
 
+def _crop(cache, length: int):
+    "Cut `cache` back to its first `length` tokens (a negative count to remove reads the same in old and new transformers)."
+    extra = cache.get_seq_length() - length
+    if extra > 0: cache.crop(-extra)
+
+def _prefill(self, ids: list[int]):
+    "Run `ids`, reusing the KV cache of the longest prefix shared with the last prompt; the last token's logits and the cache."
+    last, cache = getattr(self, '_last_prompt', ([], None))
+    k = 0
+    for a, b in zip(ids[:-1], last):  # at least one token always runs: its logits are needed
+        if a != b: break
+        k += 1
+    if k and cache is not None: _crop(cache, k)
+    else: k, cache = 0, DynamicCache()
+    out = self.model(torch.tensor([ids[k:]], device=self.device), past_key_values=cache, use_cache=True)
+    self._last_prompt = (ids, out.past_key_values)
+    return out.logits[0, -1], out.past_key_values, k
+
 @torch.inference_mode()
 def option_logprobs(self, prompt, options, prefix: str = '', chunk: int = 2048):
-    "Log-probability of each option continuing `prompt` (+ `prefix`): the prompt runs once, then all options in one tree-masked pass."
+    "Log-probability of each option continuing `prompt` (+ `prefix`): the prompt runs once (reusing a shared prefix), then all options in tree-masked passes."
     ids = _ids(self, self.prepare(prompt) + prefix)
     opts = [_ids(self, o) for o in options]
     if not all(opts): raise ValueError(f"option {options[[bool(o) for o in opts].index(False)]!r} has no tokens")
     t0 = time.perf_counter()
-    out = self.model(torch.tensor([ids], device=self.device), use_cache=True)
-    first = torch.log_softmax(out.logits[0, -1].float(), -1)
+    logits, cache, reused = _prefill(self, ids)
+    first = torch.log_softmax(logits.float(), -1)
     res, n = [first[o[0]].item() for o in opts], len(ids)
     rows = [b for b, o in enumerate(opts) if len(o) > 1]  # each feeds all but its last token
     while rows:
@@ -151,23 +169,24 @@ def option_logprobs(self, prompt, options, prefix: str = '', chunk: int = 2048):
         lengths = [len(opts[b]) - 1 for b in take]
         flat = torch.tensor([[t for b in take for t in opts[b][:-1]]], device=self.device)
         pos = torch.tensor([[n + j for l in lengths for j in range(l)]], device=self.device)
-        cache = copy.deepcopy(out.past_key_values) if rows else out.past_key_values  # the pass appends to the cache
         lp = torch.log_softmax(self.model(flat, attention_mask=_tree_mask(n, lengths).to(self.device), position_ids=pos, past_key_values=cache).logits[0].float(), -1)
+        _crop(cache, n)  # the pass appended the options: back to the prompt alone
         k = 0
         for b, l in zip(take, lengths):
             res[b] += lp[k + torch.arange(l), torch.tensor(opts[b][1:], device=self.device)].sum().item()
             k += l
-    self.usage.add(prompt_tokens=n + sum(len(o) - 1 for o in opts), seconds=time.perf_counter() - t0)
+    self.usage.add(prompt_tokens=n - reused + sum(len(o) - 1 for o in opts), reused_tokens=reused, seconds=time.perf_counter() - t0)
     return res
 
 @torch.inference_mode()
 def next_token_logprobs(self, prompt, candidates, prefix: str = ''):
-    "Log-probability of each single-token candidate as the next token after `prompt` (+ `prefix`), in one forward pass."
+    "Log-probability of each single-token candidate as the next token after `prompt` (+ `prefix`), in one forward pass (reusing a shared prefix)."
     tok = single_token_ids(candidates, lambda c: _ids(self, c))
-    ids = torch.tensor([_ids(self, self.prepare(prompt) + prefix)], device=self.device)
+    ids = _ids(self, self.prepare(prompt) + prefix)
     t0 = time.perf_counter()
-    lp = torch.log_softmax(self.model(ids).logits[0, -1].float(), -1)
-    self.usage.add(prompt_tokens=ids.shape[1], seconds=time.perf_counter() - t0)
+    logits, _, reused = _prefill(self, ids)
+    lp = torch.log_softmax(logits.float(), -1)
+    self.usage.add(prompt_tokens=len(ids) - reused, reused_tokens=reused, seconds=time.perf_counter() - t0)
     return {c: lp[i].item() for c, i in tok.items()}
 
 TransformersEngine.option_logprobs, TransformersEngine.next_token_logprobs = option_logprobs, next_token_logprobs

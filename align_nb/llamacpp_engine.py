@@ -73,31 +73,43 @@ def _log_softmax(x: np.ndarray) -> np.ndarray:
     x = x - x.max(-1, keepdims=True)
     return x - np.log(np.exp(x).sum(-1, keepdims=True))
 
+def _read_prompt(self, ids: list[int]) -> tuple[Llama, int]:
+    "Evaluate `ids` in the scorer, keeping the longest prefix shared with what it holds; the scorer and the tokens reused."
+    s = _scorer(self)
+    k = 0
+    for x, y in zip(ids[:-1], s.input_ids[:s.n_tokens]):  # at least one token always runs: its logits are needed
+        if x != y: break
+        k += 1
+    s.n_tokens = k  # rewind: llama.cpp drops the KV entries past k on the next eval
+    s.eval(ids[k:])
+    return s, k
+
 def option_logprobs(self, prompt, options, prefix: str = ''):
-    "Log-probability of each option continuing `prompt` (+ `prefix`); the prompt is evaluated once and rewound after each option."
-    s, ids = _scorer(self), self.tokenize(self.prepare(prompt) + prefix)
+    "Log-probability of each option continuing `prompt` (+ `prefix`); the prompt is evaluated once (reusing a shared prefix) and rewound after each option."
+    ids = self.tokenize(self.prepare(prompt) + prefix)
     t0 = time.perf_counter()
-    s.reset(); s.eval(ids)
-    n, res, n_tok = len(ids), [], len(ids)
+    s, reused = _read_prompt(self, ids)
+    n, res, n_tok = len(ids), [], len(ids) - reused
     for opt in options:
         oid = self.tokenize(opt, special=False)
         if not oid: raise ValueError(f"option {opt!r} has no tokens")
-        s.n_tokens = n  # rewind to the prompt: llama.cpp drops the KV entries past n on the next eval
+        s.n_tokens = n  # back to the prompt
         s.eval(oid)
         lp = _log_softmax(np.asarray(s.scores[n - 1:n - 1 + len(oid)], dtype=np.float64))
         res.append(float(lp[np.arange(len(oid)), oid].sum()))
         n_tok += len(oid)
-    self.usage.add(prompt_tokens=n_tok, seconds=time.perf_counter() - t0)
+    s.n_tokens = n  # the scorer holds exactly the prompt, for the next call to reuse
+    self.usage.add(prompt_tokens=n_tok, reused_tokens=reused, seconds=time.perf_counter() - t0)
     return res
 
 def next_token_logprobs(self, prompt, candidates, prefix: str = ''):
-    "Log-probability of each single-token candidate as the next token after `prompt` (+ `prefix`)."
+    "Log-probability of each single-token candidate as the next token after `prompt` (+ `prefix`), reusing a shared prefix."
     ids = single_token_ids(candidates, lambda c: self.tokenize(c, special=False))
-    s, p = _scorer(self), self.tokenize(self.prepare(prompt) + prefix)
+    p = self.tokenize(self.prepare(prompt) + prefix)
     t0 = time.perf_counter()
-    s.reset(); s.eval(p)
+    s, reused = _read_prompt(self, p)
     lp = _log_softmax(np.asarray(s.scores[len(p) - 1], dtype=np.float64))
-    self.usage.add(prompt_tokens=len(p), seconds=time.perf_counter() - t0)
+    self.usage.add(prompt_tokens=len(p) - reused, reused_tokens=reused, seconds=time.perf_counter() - t0)
     return {c: float(lp[i]) for c, i in ids.items()}
 
 def _forward(self, ids): self.llm.reset(); self.llm.eval(ids)
