@@ -42,16 +42,16 @@ TEMPLATES = dict(
     # prompt-aligned: one line per target attribute, or a persona for a demographic group
     aligned_system="You are an assistant who answers multiple-choice questions for a particular user. {alignment} "
                    "Read the question and the options, give one sentence of reasoning, then the letter of the option this user would choose.",
-    attribute_high="The user values {name} highly ({description}): choose options that show a lot of {name}.",
-    attribute_low="The user values {name} little ({description}): choose options that show little {name}.",
+    attribute_high="The user values {name} highly{about}: choose options that show a lot of {name}.",
+    attribute_low="The user values {name} little{about}: choose options that show little {name}.",
     persona_high="Answer as a member of this demographic group would most commonly answer: {group}.",
     persona_low="Answer as a member of this demographic group would least commonly answer: {group}.",
     # regression: one attribute, all options at once (comparative) or one option (per-response)
-    regression_system="You are a careful evaluator. You rate how well responses to a question demonstrate one attribute, "
-                      "{name}: {description} For each response give one sentence of reasoning and an integer score from 0 "
-                      "(does not demonstrate {name} at all) to 100 (demonstrates {name} completely).",
-    regression_user="Question:\n{question}\n\nResponses:\n{options}\n\nRate the {name} of each response in JSON.",
-    single_user="Question:\n{question}\n\nResponse:\n{response}\n\nRate the {name} of the response in JSON.",
+    regression_system="You are a careful evaluator. You rate how well responses to a question demonstrate one attribute, named at the "
+                      "end of the request. For each response give one sentence of reasoning and an integer score from 0 (does not "
+                      "demonstrate the attribute at all) to 100 (demonstrates it completely).",
+    regression_user="Question:\n{question}\n\nResponses:\n{options}\n\nAttribute: {name}.{details}\nRate the {name} of each response in JSON.",
+    single_user="Question:\n{question}\n\nResponse:\n{response}\n\nAttribute: {name}.{details}\nRate the {name} of the response in JSON.",
 )
 
 # %% ../nbs/11_prompts.ipynb #f72888c4
@@ -74,7 +74,9 @@ def single_schema() -> dict:
 
 # %% ../nbs/11_prompts.ipynb #df81ccc7
 def _attr_text(a: Attribute) -> dict:
-    return dict(name=a.name.replace('_', ' '), description=a.description.rstrip('.') + '.' if a.description else '')
+    "Template fields of an attribute: its name, and its description as an aside (`about`) or a sentence (`details`), empty without one."
+    d = a.description.rstrip('.') + '.' if a.description else ''
+    return dict(name=a.name.replace('_', ' '), about=f" ({d})" if d else '', details=f" {d}" if d else '')
 
 def choice_messages(probe: Probe, order: list[int], system: str | None = None) -> list[dict]:
     "Multiple-choice messages for `probe` with options in `order`."
@@ -97,7 +99,7 @@ def aligned_messages(probe: Probe, order: list[int], target: Target, attributes:
 
 def regression_messages(probe: Probe, order: list[int], attribute: Attribute, examples: list[tuple[list[dict], str]] = ()) -> list[dict]:
     "Comparative-regression messages for one attribute, with few-shot `examples` as (user messages, assistant JSON) pairs."
-    msgs = [dict(role='system', content=TEMPLATES['regression_system'].format(**_attr_text(attribute)))]
+    msgs = [dict(role='system', content=TEMPLATES['regression_system'])]
     for user, answer in examples: msgs += [dict(role='user', content=user), dict(role='assistant', content=answer)]
     msgs.append(dict(role='user', content=regression_user(probe, order, attribute)))
     return msgs
@@ -114,7 +116,7 @@ def shorten(probe: Probe, max_chars: int | None) -> Probe:
 
 def single_messages(probe: Probe, index: int, attribute: Attribute) -> list[dict]:
     "Per-response regression messages: one option at a time, zero-shot."
-    return [dict(role='system', content=TEMPLATES['regression_system'].format(**_attr_text(attribute))),
+    return [dict(role='system', content=TEMPLATES['regression_system']),
             dict(role='user', content=TEMPLATES['single_user'].format(question=describe(probe), response=probe.choices[index].text.strip(), **_attr_text(attribute)))]
 
 def example_answer(probe: Probe, order: list[int], attribute: str, score_first: bool = False) -> str:
