@@ -1,0 +1,52 @@
+"The reproduction notebooks through papermill with small parameters, and the same config run three ways giving the same result files."
+import json, subprocess, sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from align_nb.reproduce import REPRODUCTIONS
+
+EXE = Path(sys.executable).parent / 'align-nb'
+
+@pytest.fixture(scope='module')
+def reproductions(tmp_path_factory, data_root):
+    "Every reproduction notebook run once by `align-nb reproduce all` with 2 probes."
+    out = tmp_path_factory.mktemp('repro')
+    r = subprocess.run([str(EXE), 'reproduce', 'all', '-p', 'n_probes', '2', '--out', str(out)], capture_output=True, text=True, timeout=3000)
+    assert r.returncode == 0, r.stderr[-4000:]
+    return out
+
+@pytest.mark.parametrize('name,tables', [('helpsteer2', ['helpsteer2']), ('mic', ['mic']), ('opinionqa', ['opinionqa']), ('triage', ['naacl24', 'itm'])])
+def test_notebook_outputs(reproductions, name, tables):
+    assert name in REPRODUCTIONS
+    folder = reproductions / name
+    assert (folder / f'{name}.ipynb').is_file()  # the executed notebook is kept
+    for t in tables:
+        df = pd.read_csv(folder / f'{t}.csv')
+        assert (folder / f'{t}.png').stat().st_size > 1000 and '| oracle ' in (folder / f'{t}.md').read_text()
+        assert set(df.method) >= {'random', 'oracle'} and df.failed.sum() == 0, df
+        assert (df[df.method == 'oracle'].accuracy == 100.0).all(), df
+        rnd = df[df.method == 'random']
+        assert rnd.accuracy.between(0, 100).all() and (rnd.scored > 0).all(), df
+
+def test_mic_says_it_is_synthetic(reproductions, data_root):
+    if (Path(data_root) / 'mic' / 'MIC.csv').is_file(): pytest.skip('the real MIC corpus is present')
+    nb = json.loads((reproductions / 'mic' / 'mic.ipynb').read_text())
+    text = ''.join(''.join(o.get('text', '')) for c in nb['cells'] for o in c.get('outputs', []))
+    assert 'SYNTHETIC' in text
+
+@pytest.mark.parametrize('kind', ['random', 'comparative-regression'])
+def test_cli_notebook_and_papermill_give_the_same_results(reproductions, tmp_path, kind):
+    "The helpsteer2 notebook's run (papermill), the same config from the command line, and from Python: identical results.jsonl."
+    from align_nb.runner import run_config, run_experiment
+    papermill_run = reproductions / 'helpsteer2' / 'runs' / f'helpsteer2-{kind}'
+    cfg = run_config(papermill_run)
+    cfg_file = tmp_path / 'cfg.yaml'
+    cfg_file.write_text(yaml.safe_dump(cfg.model_dump(mode='json')))
+    r = subprocess.run([str(EXE), 'run', str(cfg_file), '--quiet', '--out', str(tmp_path / 'cli')], capture_output=True, text=True, timeout=1200)
+    assert r.returncode == 0, r.stderr[-3000:]
+    run_experiment(cfg, tmp_path / 'python', progress=False)
+    want = (papermill_run / 'results.jsonl').read_text()
+    assert want and (tmp_path / 'cli' / 'results.jsonl').read_text() == want == (tmp_path / 'python' / 'results.jsonl').read_text()
