@@ -57,7 +57,9 @@ def load_config(spec: str | Path | dict, overrides: list[str] = ()) -> Experimen
         if not sep or not key: raise ValueError(f"override {o!r}: expected key=value")
         *path, last = key.split('.')
         node = raw
-        for k in path: node = node.setdefault(k, {})
+        for k in path:
+            node = node.setdefault(k, {})
+            if not isinstance(node, dict): raise ValueError(f"override {o!r}: {k!r} is not a mapping in the config")
         node[last] = yaml.safe_load(value)
     if isinstance(raw.get('engine'), str): raw['engine'] = engine_config(raw['engine']).model_dump()
     return ExperimentConfig.model_validate(raw)
@@ -79,6 +81,10 @@ def select_targets(bench: Benchmark, names: list[str] | None) -> list[Target]:
 
 def build_adm(cfg: ExperimentConfig, bench: Benchmark):
     "The decision maker `cfg.adm` describes, on `cfg.engine` where it needs an LLM."
+    try: return _build_adm(cfg, bench)
+    except TypeError as e: raise ValueError(f"adm.params for {cfg.adm.kind!r}: {e}") from None  # e.g. an unknown keyword
+
+def _build_adm(cfg: ExperimentConfig, bench: Benchmark):
     from align_nb import adms
     kind, params = cfg.adm.kind, dict(cfg.adm.params)
     if (kind == 'embedding-regression' or params.get('few_shot')) and 'split' not in inspect.signature(BENCHMARKS[cfg.benchmark]).parameters:
