@@ -14,10 +14,17 @@ from .metrics import plot_accuracy, summarize
 from .runner import load_config, run_experiment, score_run
 
 # %% auto #0
-__all__ = ['LLM_KINDS', 'REPRODUCTIONS', 'reproduce_table', 'notebooks_dir', 'reproduce']
+__all__ = ['LLM_KINDS', 'REPRODUCTIONS', 'adm_params_for', 'reproduce_table', 'notebooks_dir', 'reproduce']
 
 # %% ../nbs/16_reproduce.ipynb #c21498ff
 LLM_KINDS = ('unaligned', 'prompt-aligned', 'comparative-regression', 'expected-score', 'per-response-regression')
+
+def adm_params_for(kind: str, adm_params: dict | None, n_samples: int) -> dict:
+    "The keyword arguments of ADM `kind`: its entry in `adm_params`, plus `n_samples` (sampled at temperature 0.7) for the sampling kinds."
+    params = dict((adm_params or {}).get(kind, {}))
+    if kind in ('unaligned', 'comparative-regression', 'per-response-regression') and n_samples > 1:
+        params.setdefault('n_samples', n_samples); params.setdefault('temperature', 0.7)  # several greedy samples would all be the same
+    return params
 
 def reproduce_table(benchmark: str, adms: list[str], out_dir: str | Path, backbone: str | dict = 'smollm2-llamacpp', n_probes: int | None = None,
                     targets: list[str] | None = None, loader: dict | None = None, adm_params: dict | None = None, n_samples: int = 1,
@@ -26,8 +33,7 @@ def reproduce_table(benchmark: str, adms: list[str], out_dir: str | Path, backbo
     out_dir = Path(out_dir); out_dir.mkdir(parents=True, exist_ok=True)
     tables, overall = [], []
     for kind in adms:
-        params = dict((adm_params or {}).get(kind, {}))
-        if kind in ('unaligned', 'comparative-regression', 'per-response-regression') and n_samples > 1: params.setdefault('n_samples', n_samples)
+        params = adm_params_for(kind, adm_params, n_samples)
         cfg = load_config(dict(benchmark=benchmark, loader=loader or {}, n_probes=n_probes, targets=targets, seed=seed,
                                adm=dict(kind=kind, params=params), engine=backbone if kind in LLM_KINDS else None))
         run = run_experiment(cfg, out_dir / 'runs' / f"{benchmark}-{kind}", progress=progress)
