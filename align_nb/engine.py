@@ -21,7 +21,7 @@ from tqdm.auto import tqdm
 # %% auto #0
 __all__ = ['Messages', 'SMOLLM2_GGUF', 'merge_system', 'as_messages', 'TemplateError', 'render_chat', 'validate_json',
            'int_ranges_to_enums', 'Sample', 'Usage', 'cache_root', 'content_key', 'GenerationCache', 'sample_seed',
-           'EngineError', 'single_token_ids', 'Engine', 'generate_json', 'smollm2_path', 'file_digest']
+           'EngineError', 'single_token_ids', 'shared_prefix', 'Engine', 'generate_json', 'smollm2_path', 'file_digest']
 
 # %% ../nbs/06_engine.ipynb #7c25bac2
 Messages = list[dict[str, str]]
@@ -157,6 +157,14 @@ def single_token_ids(candidates: Sequence[str], tokenize) -> dict[str, int]:
         if len(t) != 1: raise ValueError(f"candidate {c!r} is {len(t)} tokens for this tokenizer; next_token_logprobs needs single tokens (use option_logprobs)")
         ids[c] = t[0]
     return ids
+
+def shared_prefix(a: Sequence, b: Sequence) -> int:
+    "Length of the longest common prefix of two token sequences (how much of a cached prompt a new one can reuse)."
+    n = 0
+    for x, y in zip(a, b):
+        if x != y: break
+        n += 1
+    return n
 
 # %% ../nbs/06_engine.ipynb #70873f1d
 class Engine:

@@ -15,7 +15,7 @@ import xgrammar as xgr
 from transformers import AutoModelForCausalLM, AutoTokenizer, DynamicCache, LogitsProcessor
 from xgrammar.contrib.hf import LogitsProcessor as GrammarProcessor
 
-from .engine import Engine, EngineError, Messages, as_messages, cache_root, file_digest, merge_system, single_token_ids, smollm2_path
+from .engine import Engine, EngineError, Messages, as_messages, cache_root, file_digest, merge_system, shared_prefix, single_token_ids, smollm2_path
 
 # %% auto #0
 __all__ = ['DEMO_MESSAGES', 'DEMO_SCHEMA', 'folder_fingerprint', 'SeededSampler', 'TransformersEngine', 'option_logprobs',
@@ -142,10 +142,7 @@ def _crop(cache, length: int):
 def _prefill(self, ids: list[int]):
     "Run `ids`, reusing the KV cache of the longest prefix shared with the last prompt; the last token's logits and the cache."
     last, cache = getattr(self, '_last_prompt', ([], None))
-    k = 0
-    for a, b in zip(ids[:-1], last):  # at least one token always runs: its logits are needed
-        if a != b: break
-        k += 1
+    k = shared_prefix(ids[:-1], last)  # at least one token always runs: its logits are needed
     if k and cache is not None: _crop(cache, k)
     else: k, cache = 0, DynamicCache()
     out = self.model(torch.tensor([ids[k:]], device=self.device), past_key_values=cache, use_cache=True)

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 from llama_cpp import Llama, LlamaGrammar
 
-from .engine import Engine, EngineError, as_messages, file_digest, int_ranges_to_enums, render_chat, single_token_ids, smollm2_path
+from .engine import Engine, EngineError, as_messages, file_digest, int_ranges_to_enums, render_chat, shared_prefix, single_token_ids, smollm2_path
 
 # %% auto #0
 __all__ = ['LlamaCppEngine', 'option_logprobs', 'next_token_logprobs']
@@ -76,10 +76,7 @@ def _log_softmax(x: np.ndarray) -> np.ndarray:
 def _read_prompt(self, ids: list[int]) -> tuple[Llama, int]:
     "Evaluate `ids` in the scorer, keeping the longest prefix shared with what it holds; the scorer and the tokens reused."
     s = _scorer(self)
-    k = 0
-    for x, y in zip(ids[:-1], s.input_ids[:s.n_tokens]):  # at least one token always runs: its logits are needed
-        if x != y: break
-        k += 1
+    k = shared_prefix(ids[:-1], s.input_ids[:s.n_tokens])  # at least one token always runs: its logits are needed
     s.n_tokens = k  # rewind: llama.cpp drops the KV entries past k on the next eval
     s.eval(ids[k:])
     return s, k
