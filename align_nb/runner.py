@@ -79,12 +79,12 @@ def select_targets(bench: Benchmark, names: list[str] | None) -> list[Target]:
     if missing: raise KeyError(f"unknown targets {missing} for {bench.name}; known: {sorted(by_name)[:10]}{' ...' if len(by_name) > 10 else ''}")
     return [by_name[n] for n in names]
 
-def build_adm(cfg: ExperimentConfig, bench: Benchmark):
-    "The decision maker `cfg.adm` describes, on `cfg.engine` where it needs an LLM."
-    try: return _build_adm(cfg, bench)
+def build_adm(cfg: ExperimentConfig, bench: Benchmark, engine=None):
+    "The decision maker `cfg.adm` describes, on `engine` (or a new one from `cfg.engine`) where it needs an LLM."
+    try: return _build_adm(cfg, bench, engine)
     except TypeError as e: raise ValueError(f"adm.params for {cfg.adm.kind!r}: {e}") from None  # e.g. an unknown keyword
 
-def _build_adm(cfg: ExperimentConfig, bench: Benchmark):
+def _build_adm(cfg: ExperimentConfig, bench: Benchmark, engine=None):
     from align_nb import adms
     kind, params = cfg.adm.kind, dict(cfg.adm.params)
     if (kind == 'embedding-regression' or params.get('few_shot')) and 'split' not in inspect.signature(BENCHMARKS[cfg.benchmark]).parameters:
@@ -93,8 +93,9 @@ def _build_adm(cfg: ExperimentConfig, bench: Benchmark):
     if kind == 'oracle': return OracleADM(**params)
     if kind == 'embedding-regression':
         return adms.EmbeddingRegressionADM(load_benchmark(cfg.benchmark, **{**cfg.loader, 'split': 'train'}).probes, bench.attributes, **params)
-    if cfg.engine is None: raise ValueError(f"the {kind!r} decision maker needs an `engine` in the config")
-    engine = load_engine(cfg.engine)
+    if engine is None:
+        if cfg.engine is None: raise ValueError(f"the {kind!r} decision maker needs an `engine` in the config")
+        engine = load_engine(cfg.engine)
     if kind == 'unaligned': return adms.UnalignedADM(engine, seed=cfg.seed, **params)
     few = params.pop('few_shot', None)
     if few:
