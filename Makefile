@@ -12,7 +12,7 @@ ifneq ($(ALIGN_NB_DATA),)
 export ALIGN_NB_DATA
 endif
 
-.PHONY: setup demo test nbtest pytest check-clean export readme clean
+.PHONY: setup demo test nbtest pytest chromium check-clean export readme clean
 
 setup: $(VENV)/.installed
 
@@ -41,8 +41,12 @@ nbtest: setup
 	$(BIN)/nbdev-test --n-workers 2 --skip-file-re '$(SERIAL_NBS)' --skip-folder-re '^reproduce$$'
 	$(BIN)/nbdev-test --n-workers 1 --file-re '$(SERIAL_NBS)'
 
-pytest: setup
+pytest: setup chromium
 	$(BIN)/pytest -q
+
+## Debian's Chromium for the real-browser test (tests/test_browser.py); Playwright drives it, it never downloads a browser
+chromium:
+	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 
 ## fails when the notebooks and the exported module (or cleaned notebooks) disagree with git
 check-clean: setup
