@@ -12,7 +12,7 @@ ifneq ($(ALIGN_NB_DATA),)
 export ALIGN_NB_DATA
 endif
 
-.PHONY: setup demo test nbtest pytest chromium check-clean export readme clean
+.PHONY: setup demo test nbtest pytest chromium docs check-clean export readme clean
 
 setup: $(VENV)/.installed
 
@@ -47,6 +47,11 @@ pytest: setup chromium
 ## Debian's Chromium for the real-browser test (tests/test_browser.py); Playwright drives it, it never downloads a browser
 chromium:
 	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+
+## the documentation site in _docs/: tools/render_docs.py has nbdev process the notebooks, renders them offline and checks every page and link
+## (with Quarto installed, `nbdev-docs` builds the full Quarto site from the same notebooks instead)
+docs: setup
+	env -u ALIGN_NB_DATA $(BIN)/python tools/render_docs.py
 
 ## fails when the notebooks and the exported module (or cleaned notebooks) disagree with git
 check-clean: setup
