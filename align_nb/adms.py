@@ -15,13 +15,13 @@ from .core import Attribute, Decision, Probe, Target
 from .engine import Engine, content_key
 from .icl import ExampleSelector, embed
 from .metrics import closest, correct_choices
-from .prompts import (aligned_messages, choice_messages, choice_schema, example_answer, letters, option_order, regression_messages,
-                              regression_user, scores_schema, shorten, single_messages, single_schema)
+from .prompts import (aligned_messages, choice_messages, choice_schema, example_answer, joint_answer, joint_messages, joint_schema, joint_user,
+                              letters, option_order, regression_messages, regression_user, scores_schema, shorten, single_messages, single_schema)
 
 # %% auto #0
 __all__ = ['SCORE_CONTINUATIONS', 'FEATURES', 'seed_of', 'decide_from_predictions', 'RegressionADM', 'ComparativeRegressionADM',
-           'ExpectedScoreADM', 'PerResponseRegressionADM', 'UnalignedADM', 'PromptAlignedADM', 'pair_features',
-           'EmbeddingRegressionADM', 'RewardModelADM', 'ValueModelADM']
+           'ExpectedScoreADM', 'PerResponseRegressionADM', 'JointRegressionADM', 'UnalignedADM', 'PromptAlignedADM',
+           'pair_features', 'EmbeddingRegressionADM', 'RewardModelADM', 'ValueModelADM']
 
 # %% ../nbs/13_adms.ipynb #7db459a5
 def seed_of(*parts) -> int:
@@ -54,6 +54,11 @@ class RegressionADM:
         for a in attributes:
             if (probe.id, a) not in self.memo: self.memo[probe.id, a] = self.predict_attribute(probe, a)
         return {a: self.memo[probe.id, a] for a in attributes}
+
+    def prepare(self, probes: list[Probe], attributes=None):
+        "Predict `attributes` (default: those the probes are labelled on) of every probe, attribute by attribute (`evaluate` calls this first)."
+        for a in attributes or sorted({a for p in probes for a in p.attributes}):
+            for p in probes: self.predict(p, [a])
 
     def decide(self, probe: Probe, target: Target) -> Decision:
         t0 = time.perf_counter()
@@ -162,6 +167,46 @@ class PerResponseRegressionADM(RegressionADM):
             if not ok: return dict(values=None, error=f"option {i}: all {len(row)} samples failed: {row[0].error}", raw=[s.text for s in row])
             values.append(float(np.mean([s.value['score'] for s in ok])) / 100); reasons.append(ok[0].value['reasoning']); raw.append([s.text for s in row])
         return dict(values=values, reasonings=reasons, error=None, raw=raw)
+
+# %% ../nbs/13_adms.ipynb #3f858662
+class JointRegressionADM(RegressionADM):
+    "Every attribute of every option rated in one prompt (no reasoning), zero- or few-shot; the option closest to the target wins."
+    def __init__(self, engine: Engine, attributes: list[Attribute] = (), selector: ExampleSelector | None = None, n_examples: int = 3, n_samples: int = 1,
+                 temperature: float = 0.0, shuffle: bool = True, seed: int = 0, max_tokens: int = 200, example_chars: int | None = None, metric='euclidean'):
+        super().__init__(attributes, metric)
+        self.engine, self.selector, self.n_examples, self.n_samples, self.temperature = engine, selector, n_examples, n_samples, temperature
+        self.shuffle, self.seed, self.max_tokens, self.example_chars = shuffle, seed, max_tokens, example_chars
+        self.name = f"joint-regression-{'few' if selector else 'zero'}-shot"
+
+    def examples(self, probe: Probe, attributes: list[str]) -> list[tuple[str, str]]:
+        "Few-shot (user turn, assistant JSON) pairs: the top-ranked pool probes labelled on every attribute, most similar last."
+        if self.selector is None or not self.n_examples: return []
+        labelled = lambda p: all(c.values and set(attributes) <= set(c.values) for c in p.choices)
+        chosen = [self.selector.pool[i] for i in self.selector.rank(probe) if labelled(self.selector.pool[i])][:self.n_examples]
+        out = []
+        for ex in reversed(chosen):
+            order = option_order(len(ex.choices), seed_of(self.seed, ex.id) if self.shuffle else None)
+            out.append((joint_user(shorten(ex, self.example_chars), order, [self.attribute(a) for a in attributes]), joint_answer(ex, order, attributes)))
+        return out
+
+    def predict(self, probe: Probe, attributes) -> dict[str, dict]:
+        "Predictions of `attributes` for `probe`: the ones not memoised yet come from one joint prompt (per sample)."
+        missing = [a for a in dict.fromkeys(attributes) if (probe.id, a) not in self.memo]
+        if missing:
+            orders = _orders(len(probe.choices), self.n_samples, self.shuffle, self.seed, probe.id)
+            ex = self.examples(probe, missing)
+            msgs = [joint_messages(probe, o, [self.attribute(a) for a in missing], ex) for o in orders]
+            samples = _sample(self.engine, msgs, joint_schema(len(probe.choices), missing), self.temperature, self.max_tokens, self.seed)
+            for a in missing:
+                values, _, err = _mean_scores(samples, orders, len(probe.choices), key=lambda v, l, a=a: v[l][a])
+                self.memo[probe.id, a] = dict(values=values, reasonings=None, error=err, raw=[s.text for s in samples])
+        return {a: self.memo[probe.id, a] for a in attributes}
+
+    def predict_attribute(self, probe, attribute): return self.predict(probe, [attribute])[attribute]
+
+    def prepare(self, probes: list[Probe], attributes=None):
+        "Predict `attributes` (default: those the probes are labelled on) probe by probe: one joint prompt each."
+        for p in probes: self.predict(p, attributes or p.attributes)
 
 # %% ../nbs/13_adms.ipynb #e7c9320b
 def _vote(probe: Probe, samples, orders, weights) -> tuple[int | None, str, str | None]:

@@ -181,7 +181,7 @@ class Engine:
         raise NotImplementedError
 
     def _generate(self, prepared: list, schema: dict, temperature: float, max_tokens: int, seeds: list[int]) -> list[dict]:
-        "One constrained output per prepared prompt: dicts with text, prompt_tokens, completion_tokens, seconds (and error, if the request failed)."
+        "One constrained output per prepared prompt: dicts with text, prompt_tokens, completion_tokens, seconds (and error, if the request failed; reused_tokens, where the engine reuses a KV prefix)."
         raise NotImplementedError
 
     def option_logprobs(self, prompt: str | Messages, options: Sequence[str], prefix: str = '') -> list[float]:
@@ -200,7 +200,8 @@ def _attempt(self, prepared, schema, temperature, max_tokens, seeds) -> list[Sam
     outs = self._generate(prepared, schema, temperature, max_tokens, seeds)
     samples = []
     for o in outs:
-        self.usage.add(o['prompt_tokens'], o['completion_tokens'], o['seconds'], calls=1)
+        reused = o.get('reused_tokens', 0)  # prompt tokens the engine took from its KV cache instead of running them
+        self.usage.add(o['prompt_tokens'] - reused, o['completion_tokens'], o['seconds'], calls=1, reused_tokens=reused)
         value, err = (None, o['error']) if o.get('error') else validate_json(o['text'], schema)  # a backend may report a failed request
         if err and o['completion_tokens'] >= max_tokens: err = f"truncated at max_tokens={max_tokens}: {err}"
         samples.append(Sample(value=value, text=o['text'], error=err, prompt_tokens=o['prompt_tokens'],

@@ -32,14 +32,16 @@ def embed(texts: list[str], batch_size: int = 64, max_tokens: int | None = None)
 
 # %% ../nbs/12_icl.ipynb #c9301c3c
 class ExampleSelector:
-    "Label-balanced few-shot examples from a labelled `pool`, ranked by similarity to the query."
-    def __init__(self, pool: list[Probe], method: str = 'embedding'):
-        if method not in ('embedding', 'bm25'): raise ValueError(f"method must be 'embedding' or 'bm25', got {method!r}")
+    "Label-balanced few-shot examples from a labelled `pool`, ranked by similarity to the query (or, `fixed`, the same for every query)."
+    def __init__(self, pool: list[Probe], method: str = 'embedding', cache: bool = True):
+        if method not in ('embedding', 'bm25', 'fixed'): raise ValueError(f"method must be 'embedding', 'bm25' or 'fixed', got {method!r}")
         if not pool: raise ValueError('the example pool is empty')
-        self.pool, self.method = list(pool), method
+        self.pool, self.method, self.cache, self._ranks = list(pool), method, cache, {}
         texts = [p.prompt for p in self.pool]
-        if method == 'embedding': self.vectors = embed(texts)
-        else:
+        if method in ('embedding', 'fixed'): self.vectors = embed(texts)
+        if method == 'fixed':  # the most typical pool probes first: closest to the pool's mean embedding
+            self.order = np.argsort(-(self.vectors @ self.vectors.mean(0)), kind='stable').tolist()
+        if method == 'bm25':
             import bm25s
             self.bm25 = bm25s.BM25()
             self.bm25.index(bm25s.tokenize(texts, show_progress=False), show_progress=False)
@@ -47,13 +49,18 @@ class ExampleSelector:
     def similarity(self, probe: Probe) -> np.ndarray:
         "Similarity of every pool probe to `probe`."
         if self.method == 'embedding': return self.vectors @ embed([probe.prompt])[0]
+        if self.method == 'fixed': return -np.argsort(self.order).astype(float)  # the fixed order, whatever the query
         import bm25s
         return np.asarray(self.bm25.get_scores(bm25s.tokenize(probe.prompt, show_progress=False, return_ids=False)[0]), dtype=float)
 
     def rank(self, probe: Probe) -> list[int]:
-        "Pool indices from most to least similar, without the query itself (same id or same text)."
+        "Pool indices from most to least similar, without the query itself (same id or same text); kept per probe when `cache`."
+        key = (probe.id, probe.prompt)
+        if key in self._ranks: return self._ranks[key]
         sim = self.similarity(probe)
-        return [i for i in np.argsort(-sim, kind='stable').tolist() if self.pool[i].id != probe.id and self.pool[i].prompt != probe.prompt]
+        ranking = [i for i in np.argsort(-sim, kind='stable').tolist() if self.pool[i].id != probe.id and self.pool[i].prompt != probe.prompt]
+        if self.cache: self._ranks[key] = ranking
+        return ranking
 
     def levels(self, attribute: str) -> list[float]:
         "The distinct label levels of `attribute` in the pool."

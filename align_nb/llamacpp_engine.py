@@ -49,14 +49,16 @@ class LlamaCppEngine(Engine):
 
 # %% ../nbs/08_llamacpp_engine.ipynb #24212d02
 def _generate(self, prepared, schema, temperature, max_tokens, seeds):
-    "Sequential grammar-constrained completions."
+    "Sequential grammar-constrained completions; llama.cpp keeps the KV cache of the prompt prefix shared with the previous call."
     key = json.dumps(schema)
     if key not in self._grammars: self._grammars[key] = LlamaGrammar.from_json_schema(json.dumps(int_ranges_to_enums(schema)), verbose=False)
     res = []
     for prompt, seed in zip(prepared, seeds):
         t0 = time.perf_counter()
+        ids = self.llm.tokenize(prompt.encode('utf-8'), special=True)  # as create_completion tokenizes it
+        reused = shared_prefix(ids[:-1], list(self.llm.input_ids[:self.llm.n_tokens]))  # what llama-cpp-python keeps from its last prompt
         r = self.llm.create_completion(prompt, grammar=self._grammars[key], temperature=temperature, max_tokens=max_tokens, seed=seed % 2**31)
-        res.append(dict(text=r['choices'][0]['text'], prompt_tokens=r['usage']['prompt_tokens'],
+        res.append(dict(text=r['choices'][0]['text'], prompt_tokens=r['usage']['prompt_tokens'], reused_tokens=reused,
                         completion_tokens=r['usage']['completion_tokens'], seconds=time.perf_counter() - t0))
     return res
 

@@ -14,8 +14,9 @@ from .datasets import describe
 
 # %% auto #0
 __all__ = ['TEMPLATES', 'REASONING', 'SCORE', 'letters', 'option_order', 'options_block', 'choice_schema', 'scores_schema',
-           'single_schema', 'choice_messages', 'alignment_text', 'aligned_messages', 'regression_messages',
-           'regression_user', 'shorten', 'single_messages', 'example_answer']
+           'joint_schema', 'single_schema', 'choice_messages', 'alignment_text', 'aligned_messages',
+           'regression_messages', 'regression_user', 'shorten', 'single_messages', 'joint_user', 'joint_messages',
+           'joint_answer', 'example_answer']
 
 # %% ../nbs/11_prompts.ipynb #e885160a
 def letters(n: int) -> list[str]:
@@ -52,6 +53,11 @@ TEMPLATES = dict(
                       "demonstrate the attribute at all) to 100 (demonstrates it completely).",
     regression_user="Question:\n{question}\n\nResponses:\n{options}\n\nAttribute: {name}.{details}\nRate the {name} of each response in JSON.",
     single_user="Question:\n{question}\n\nResponse:\n{response}\n\nAttribute: {name}.{details}\nRate the {name} of the response in JSON.",
+    # joint regression: every attribute of every option in one prompt
+    joint_system="You are a careful evaluator. You rate how well responses to a question demonstrate several attributes, listed at the "
+                 "end of the request. For each response give an integer score from 0 (does not demonstrate the attribute at all) to "
+                 "100 (demonstrates it completely) for every attribute.",
+    joint_user="Question:\n{question}\n\nResponses:\n{options}\n\nAttributes:\n{attributes}\nRate every attribute of each response in JSON.",
 )
 
 # %% ../nbs/11_prompts.ipynb #f72888c4
@@ -66,6 +72,11 @@ def choice_schema(n: int) -> dict:
 def scores_schema(n: int) -> dict:
     "JSON schema of a comparative rating: for each of `n` lettered responses, reasoning then an integer score 0–100."
     item = dict(type='object', additionalProperties=False, required=['reasoning', 'score'], properties=dict(reasoning=REASONING, score=SCORE))
+    return dict(type='object', additionalProperties=False, required=letters(n), properties={l: item for l in letters(n)})
+
+def joint_schema(n: int, attributes: list[str]) -> dict:
+    "JSON schema of a joint rating: for each of `n` lettered responses, an integer score 0–100 per attribute, in `attributes` order."
+    item = dict(type='object', additionalProperties=False, required=list(attributes), properties={a: SCORE for a in attributes})
     return dict(type='object', additionalProperties=False, required=letters(n), properties={l: item for l in letters(n)})
 
 def single_schema() -> dict:
@@ -118,6 +129,21 @@ def single_messages(probe: Probe, index: int, attribute: Attribute) -> list[dict
     "Per-response regression messages: one option at a time, zero-shot."
     return [dict(role='system', content=TEMPLATES['regression_system']),
             dict(role='user', content=TEMPLATES['single_user'].format(question=describe(probe), response=probe.choices[index].text.strip(), **_attr_text(attribute)))]
+
+def joint_user(probe: Probe, order: list[int], attributes: list[Attribute]) -> str:
+    "The user turn of a joint-regression prompt: the question, the options and one line per attribute."
+    lines = '\n'.join(f"- {a.name}: {a.description.rstrip('.') + '.' if a.description else a.name.replace('_', ' ')}" for a in attributes)
+    return TEMPLATES['joint_user'].format(question=describe(probe), options=options_block(probe, order), attributes=lines)
+
+def joint_messages(probe: Probe, order: list[int], attributes: list[Attribute], examples: list[tuple[str, str]] = ()) -> list[dict]:
+    "Joint-regression messages (every attribute in one prompt), with few-shot `examples` as (user turn, assistant JSON) pairs."
+    msgs = [dict(role='system', content=TEMPLATES['joint_system'])]
+    for user, answer in examples: msgs += [dict(role='user', content=user), dict(role='assistant', content=answer)]
+    return msgs + [dict(role='user', content=joint_user(probe, order, attributes))]
+
+def joint_answer(probe: Probe, order: list[int], attributes: list[str]) -> str:
+    "The compact JSON a joint few-shot example answers with: its true scores (x100) per attribute."
+    return json.dumps({l: {a: round(100 * probe.choices[i].values[a]) for a in attributes} for l, i in zip(letters(len(order)), order)}, separators=(',', ':'))
 
 def example_answer(probe: Probe, order: list[int], attribute: str, score_first: bool = False) -> str:
     "The compact JSON a few-shot example answers with: its true scores (x100) and reasoning, in the schema's order (or score first)."

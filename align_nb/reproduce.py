@@ -17,12 +17,12 @@ from .runner import load_config, run_experiment, score_run
 __all__ = ['LLM_KINDS', 'REPRODUCTIONS', 'adm_params_for', 'reproduce_table', 'notebooks_dir', 'reproduce']
 
 # %% ../nbs/16_reproduce.ipynb #c21498ff
-LLM_KINDS = ('unaligned', 'prompt-aligned', 'comparative-regression', 'expected-score', 'per-response-regression')
+LLM_KINDS = ('unaligned', 'prompt-aligned', 'comparative-regression', 'expected-score', 'per-response-regression', 'joint-regression')
 
 def adm_params_for(kind: str, adm_params: dict | None, n_samples: int) -> dict:
     "The keyword arguments of ADM `kind`: its entry in `adm_params`, plus `n_samples` (sampled at temperature 0.7) for the sampling kinds."
     params = dict((adm_params or {}).get(kind, {}))
-    if kind in ('unaligned', 'comparative-regression', 'per-response-regression') and n_samples > 1:
+    if kind in ('unaligned', 'comparative-regression', 'per-response-regression', 'joint-regression') and n_samples > 1:
         params.setdefault('n_samples', n_samples); params.setdefault('temperature', 0.7)  # several greedy samples would all be the same
     return params
 

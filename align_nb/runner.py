@@ -25,13 +25,13 @@ __all__ = ['ADM_KINDS', 'ADMSpec', 'ExperimentConfig', 'load_config', 'select_pr
            'read_results', 'run_experiment', 'run_config', 'score_run', 'to_align_io', 'main']
 
 # %% ../nbs/15_runner.ipynb #7046ad7f
-ADM_KINDS = ('random', 'oracle', 'unaligned', 'prompt-aligned', 'comparative-regression', 'expected-score', 'per-response-regression', 'embedding-regression')
+ADM_KINDS = ('random', 'oracle', 'unaligned', 'prompt-aligned', 'comparative-regression', 'expected-score', 'per-response-regression', 'joint-regression', 'embedding-regression')
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra='forbid')
 
 class ADMSpec(_Strict):
-    "Which decision maker, with its keyword arguments (`few_shot: bm25|embedding` adds an example selector from the train split)."
+    "Which decision maker, with its keyword arguments (`few_shot: bm25|embedding|fixed` adds an example selector from the train split)."
     kind: Literal[ADM_KINDS]
     params: dict[str, Any] = {}
 
@@ -102,7 +102,7 @@ def _build_adm(cfg: ExperimentConfig, bench: Benchmark, engine=None):
         from align_nb.icl import ExampleSelector
         params['selector'] = ExampleSelector(load_benchmark(cfg.benchmark, **{**cfg.loader, 'split': 'train'}).probes, method=few)
     cls = {'prompt-aligned': adms.PromptAlignedADM, 'comparative-regression': adms.ComparativeRegressionADM,
-           'expected-score': adms.ExpectedScoreADM, 'per-response-regression': adms.PerResponseRegressionADM}[kind]
+           'expected-score': adms.ExpectedScoreADM, 'per-response-regression': adms.PerResponseRegressionADM, 'joint-regression': adms.JointRegressionADM}[kind]
     return cls(engine, bench.attributes, seed=cfg.seed, **params)
 
 # %% ../nbs/15_runner.ipynb #15de91aa
@@ -151,7 +151,9 @@ def run_experiment(cfg: ExperimentConfig | str | Path | dict, run_dir: str | Pat
             t0 = time.perf_counter()
             usage = getattr(getattr(adm, 'engine', None), 'usage', None)
             tokens0 = (usage.prompt_tokens, usage.completion_tokens) if usage else (0, 0)
-            decisions = {t.name: adm.decide(p, t).model_dump(mode='json', exclude={'seconds'}) for t in targets if correct_choices(p, t) is not None}
+            scorable = [t for t in targets if correct_choices(p, t) is not None]
+            if not scorable and getattr(adm, 'rescorable', False): scorable = targets[:1]  # keep a regressor's predictions, to re-score other targets later
+            decisions = {t.name: adm.decide(p, t).model_dump(mode='json', exclude={'seconds'}) for t in scorable}
             f.write(json.dumps(dict(probe_id=p.id, decisions=decisions)) + '\n'); f.flush(); os.fsync(f.fileno())
             cost = dict(probe_id=p.id, seconds=round(time.perf_counter() - t0, 4), prompt_tokens=usage.prompt_tokens - tokens0[0] if usage else 0,
                         completion_tokens=usage.completion_tokens - tokens0[1] if usage else 0)

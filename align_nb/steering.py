@@ -123,7 +123,8 @@ def prediction_chart(run: SteeringRun, target: Target | None = None, width: floa
     return buf.getvalue()
 
 # %% ../nbs/17_steering.ipynb #0d302133
-REGRESSION_KINDS = ('comparative-regression', 'expected-score', 'per-response-regression', 'embedding-regression')
+REGRESSION_KINDS = ('comparative-regression', 'expected-score', 'per-response-regression', 'embedding-regression')  # predicted attribute by attribute
+# (joint regression predicts every attribute in one call, so it is one step, like the choosers)
 NO_LLM_KINDS = ('random', 'oracle', 'embedding-regression')
 
 class _Cancelled(Exception): pass

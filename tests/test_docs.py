@@ -24,7 +24,7 @@ def test_site_renders_whole(site):
     modules = render_docs.module_notebooks()
     assert len(modules) >= 18 and {'steering', 'results_explorer', 'adms', 'runner'} <= set(modules)
     assert {f'{m}.html' for m in modules} <= pages  # nbdev names each module's page after its notebook's title
-    methods = {f'methods/{m}.html' for m in ('comparative_regression', 'expected_score', 'per_response', 'prompt_aligned', 'unaligned',
+    methods = {f'methods/{m}.html' for m in ('comparative_regression', 'expected_score', 'per_response', 'joint_regression', 'prompt_aligned', 'unaligned',
                                              'embedding_baselines', 'reward_model', 'value_model')}
     benchmarks = {f'benchmarks/{b}.html' for b in ('helpsteer2', 'mic', 'opinionqa', 'triage')}
     assert methods | benchmarks | {'index.html', 'getting_started.html', 'reproduce/helpsteer2.html'} <= pages

@@ -1,0 +1,150 @@
+"""Cost per decision of few-shot comparative regression: the paper's protocol and each optimisation, side by side.
+
+One process, engines loaded once, the same seeded sample of HelpSteer2 eval probes for every mode, the
+generation cache off. For each mode it records model-seconds per probe (the engines' own timers),
+forward tokens per probe (prompt tokens run plus tokens generated), prompt tokens reused from the KV
+cache, LLM calls per probe, peak RSS while the mode ran, the alignment accuracy over the paper's
+targets with a 95% bootstrap CI, and the ratio of model-seconds to the paper protocol.
+
+    python bench/cost.py --probes 10 --attributes 5             # one table
+    python bench/cost.py --probes 10 50 --attributes 1 3 5      # one table per (probes, attributes)
+
+Results go to bench/results/ as CSV and Markdown, with the machine they ran on.
+"""
+from __future__ import annotations
+import argparse, json, os, platform, threading, time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import pandas as pd
+import psutil
+
+from align_nb.adms import ComparativeRegressionADM, ExpectedScoreADM, JointRegressionADM, RegressionADM
+from align_nb.datasets import load_helpsteer2
+from align_nb.engines import load_engine
+from align_nb.icl import ExampleSelector
+from align_nb.metrics import score, summarize
+from align_nb.runner import select_probes
+
+OUT = Path(__file__).resolve().parent / 'results'
+EXAMPLE_CHARS = 300  # few-shot examples cut to 300 characters: five whole HelpSteer2 examples overflow SmolLM2's 4k-token context
+
+class PeakRSS:
+    "Samples this process's resident memory every 20 ms in a thread; `.peak` is the highest seen (bytes)."
+    def __init__(self): self.peak, self._stop, self._proc = 0, threading.Event(), psutil.Process()
+    def _run(self):
+        while not self._stop.is_set():
+            self.peak = max(self.peak, self._proc.memory_info().rss); self._stop.wait(0.02)
+    def __enter__(self):
+        self.peak = self._proc.memory_info().rss
+        self._t = threading.Thread(target=self._run, daemon=True); self._t.start(); return self
+    def __exit__(self, *exc): self._stop.set(); self._t.join()
+
+@dataclass
+class Mode:
+    "One way of running few-shot comparative regression: how to build the decision maker, and in which order to predict."
+    name: str
+    lever: str
+    backend: str
+    build: Callable[..., RegressionADM]
+    attribute_major: bool
+
+def modes(train) -> list[Mode]:
+    "The paper protocol, then one lever at a time."
+    per_query = lambda: ExampleSelector(train, 'embedding', cache=False)   # re-selected for every call, as published
+    fixed = ExampleSelector(train, 'fixed')                                # the same examples for every query
+    cr = lambda sel, n, t: (lambda eng, attrs: ComparativeRegressionADM(eng, attrs, selector=sel() if callable(sel) else sel, n_samples=n,
+                                                                        temperature=t, example_chars=EXAMPLE_CHARS))
+    es = lambda eng, attrs: ExpectedScoreADM(eng, attrs, selector=fixed, example_chars=EXAMPLE_CHARS)
+    joint = lambda eng, attrs: JointRegressionADM(eng, attrs, selector=fixed, n_examples=5, example_chars=EXAMPLE_CHARS)
+    return [
+        Mode('paper protocol', 'examples re-selected per call, 5 samples at T=0.7, probe by probe', 'llamacpp', cr(per_query, 5, 0.7), False),
+        Mode('fixed examples', '+ the same examples for every query (cached selection)', 'llamacpp', cr(fixed, 5, 0.7), False),
+        Mode('fixed, attribute-major', '+ probes run attribute by attribute: the few-shot prefix stays in the KV cache', 'llamacpp', cr(fixed, 5, 0.7), True),
+        Mode('fixed, attribute-major, 1 greedy sample', '+ one greedy sample instead of 5 at T=0.7', 'llamacpp', cr(fixed, 1, 0.0), True),
+        Mode('joint, fixed, 1 greedy sample', 'every attribute in one prompt (no reasoning), 5 fixed examples, one greedy sample, probe by probe', 'llamacpp', joint, True),
+        Mode('expected score (llama.cpp)', 'expected-score regression: one scoring pass, no sampling; fixed, attribute-major', 'llamacpp', es, True),
+        Mode('expected score (transformers)', 'the same on the transformers engine', 'transformers', es, True),
+    ]
+
+def machine() -> dict:
+    "The machine and software the numbers come from."
+    cpu = next((l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name')), platform.processor())
+    import llama_cpp, torch, transformers, align_nb
+    return dict(cpu=cpu, cores=os.cpu_count(), memory_gb=round(psutil.virtual_memory().total / 2**30, 1), python=platform.python_version(),
+                llama_cpp_python=llama_cpp.__version__, torch=torch.__version__, transformers=transformers.__version__, align_nb=align_nb.__version__,
+                model='SmolLM2-135M-Instruct (GGUF Q4_1 for llama.cpp; transformers loads the same GGUF in float32)')
+
+def accuracy(adm: RegressionADM, probes, targets) -> dict:
+    "Accuracy (%) with 95% CI over every scorable (probe, target), decided from the memoised predictions."
+    rows = [r for p in probes for t in targets if (r := score(adm.decide(p, t), p, t)) is not None]
+    s = summarize(pd.DataFrame(rows), by=None).iloc[0]
+    return dict(accuracy=s.accuracy, ci_low=s.ci_low, ci_high=s.ci_high, failed=int(s.failed), scored=int(s.scored))
+
+def run_mode(mode: Mode, engine, probes, attrs, targets, bench_attributes) -> dict:
+    "Predict `attrs` for every probe in the mode's order; cost, memory and accuracy."
+    adm = mode.build(engine, bench_attributes)
+    adm.rescorable = False  # predict exactly `attrs`: deciding a target within them needs no more calls
+    u0 = engine.usage.model_copy()
+    with PeakRSS() as rss:
+        t0 = time.perf_counter()
+        if mode.attribute_major: adm.prepare(probes, attrs)
+        else:
+            for p in probes: adm.predict(p, attrs)
+        wall = time.perf_counter() - t0
+    u, n = engine.usage, len(probes)
+    return dict(mode=mode.name, backend=mode.backend, lever=mode.lever, probes=n, attributes=len(attrs),
+                model_s_per_probe=(u.seconds - u0.seconds) / n, wall_s_per_probe=wall / n,
+                forward_tokens_per_probe=(u.prompt_tokens - u0.prompt_tokens + u.completion_tokens - u0.completion_tokens) / n,
+                reused_tokens_per_probe=(u.reused_tokens - u0.reused_tokens) / n, calls_per_probe=(u.calls - u0.calls) / n,
+                peak_rss_mb=rss.peak / 2**20, **accuracy(adm, probes, targets))
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument('--probes', type=int, nargs='+', default=[10], help='probe counts (a seeded sample of HelpSteer2 eval)')
+    ap.add_argument('--attributes', type=int, nargs='+', default=[5], help='how many of the five attributes to predict')
+    ap.add_argument('--modes', nargs='*', help='only these modes (by name); the paper protocol is run too, for the ratio, unless --skip-paper')
+    ap.add_argument('--skip-paper', action='store_true', help='leave the paper protocol out (cost growth of the fast modes; no ratio)')
+    ap.add_argument('--seed', type=int, default=0)
+    ap.add_argument('--out', type=Path, default=OUT)
+    a = ap.parse_args(argv)
+    ev, train = load_helpsteer2(), load_helpsteer2('train')
+    engines = {}
+    paper = lambda m: m.name == 'paper protocol'
+    all_modes = [m for m in modes(train.probes) if (not a.modes or m.name in a.modes or paper(m)) and not (a.skip_paper and paper(m))]
+    for b in {m.backend for m in all_modes}: engines[b] = load_engine('smollm2-llamacpp' if b == 'llamacpp' else 'smollm2', cache=False)
+    a.out.mkdir(parents=True, exist_ok=True)
+    info = machine()
+    for n in a.probes:
+        probes = select_probes(ev, n, a.seed)
+        for k in a.attributes:
+            attrs = ev.attribute_names[:k]
+            targets = [t for t in ev.targets if set(t.attributes) <= set(attrs)]
+            rows = []
+            for m in all_modes:
+                print(f"{n} probes, {k} attributes: {m.name}…", flush=True)
+                rows.append(run_mode(m, engines[m.backend], probes, attrs, targets, ev.attributes))
+                print(f"  {rows[-1]['model_s_per_probe']:.2f} model-s/probe, {rows[-1]['accuracy']:.1f}%", flush=True)
+            t = pd.DataFrame(rows)
+            t['ratio_vs_paper'] = t.model_s_per_probe.iloc[0] / t.model_s_per_probe if paper(all_modes[0]) else np.nan
+            t['targets'] = len(targets)
+            stem = f'cost_{n}probes_{k}attributes' + ('_fast' if a.skip_paper else '')
+            t.to_csv(a.out / f'{stem}.csv', index=False)
+            print(write_markdown(t, a.out / f'{stem}.md', info))
+
+COLUMNS = ['mode', 'model_s_per_probe', 'wall_s_per_probe', 'forward_tokens_per_probe', 'reused_tokens_per_probe', 'calls_per_probe',
+           'peak_rss_mb', 'accuracy', 'ci_low', 'ci_high', 'ratio_vs_paper']
+
+def write_markdown(t: pd.DataFrame, path: Path, info: dict) -> str:
+    "The table `t` (one row per mode) as Markdown in `path`, with the levers and the machine; returns the text."
+    n, k, nt = int(t.probes.iloc[0]), int(t.attributes.iloc[0]), int(t.targets.iloc[0])
+    md = (f"# Cost of few-shot comparative regression: {n} HelpSteer2 eval probes, {k} attribute(s), {nt} targets\n\n"
+          + t[COLUMNS].round(2).to_markdown(index=False) + "\n\n"
+          + '\n'.join(f"- **{r.mode}**: {r.lever}" for r in t.itertuples()) + "\n\n"
+          + f"Few-shot examples cut to {EXAMPLE_CHARS} characters in every mode. Machine: `{json.dumps(info)}`\n")
+    path.write_text(md)
+    return md
+
+if __name__ == '__main__': main()
