@@ -323,7 +323,7 @@ class RewardModelADM(RegressionADM):
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
         super().__init__(attributes, metric)
         self.tokenizer = AutoTokenizer.from_pretrained(model, trust_remote_code=trust_remote_code)
-        self.model = AutoModelForSequenceClassification.from_pretrained(model, trust_remote_code=trust_remote_code).to(device).eval()
+        self.model = AutoModelForSequenceClassification.from_pretrained(model, trust_remote_code=trust_remote_code, use_safetensors=True).to(device).eval()  # never pickled weights
         n = self.model.config.num_labels
         if heads is not None and len(heads) != n: raise ValueError(f"{len(heads)} heads named for a model with {n} outputs")
         if heads is None and n != 1: raise ValueError(f"the model has {n} outputs: name the attribute of each with heads=")

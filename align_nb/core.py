@@ -6,14 +6,16 @@ Docs: https://align-nb.github.io/align_nb/core.html.md"""
 
 # %% ../nbs/00_core.ipynb #f073fe31
 from __future__ import annotations
-import math
+import json, math, os, tempfile
+from pathlib import Path
 from typing import Any, Literal, Protocol, runtime_checkable
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 # %% auto #0
-__all__ = ['DataError', 'parse', 'check_unit', 'Attribute', 'Choice', 'Probe', 'Target', 'Decision', 'ADM']
+__all__ = ['DataError', 'parse', 'write_atomic', 'append_line', 'safe_path', 'check_unit', 'Attribute', 'Choice', 'Probe',
+           'Target', 'Decision', 'ADM']
 
 # %% ../nbs/00_core.ipynb #0b1c7b19
 class DataError(ValueError):
@@ -31,6 +33,37 @@ def parse(cls, obj, source, record):
     "Validate `obj` as `cls`, raising a `DataError` naming `source` and `record` on failure."
     try: return cls.model_validate(obj)
     except ValidationError as e: raise DataError(source, record, _explain(e)) from None
+
+# %% ../nbs/00_core.ipynb #a8f6a557
+def write_atomic(path, text: str) -> Path:
+    "Write `text` to `path` so that a crash leaves either the old file or the new one, never a part."
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f'.{path.name}.', suffix='.tmp')
+    try:
+        with os.fdopen(fd, 'w', encoding='utf-8') as f: f.write(text); f.flush(); os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True); raise
+    return path
+
+def append_line(path, obj) -> None:
+    "Append `obj` as one JSON line to `path` in a single write, then fsync."
+    data = (json.dumps(obj) + '\n').encode()
+    fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+    try:
+        n = os.write(fd, data)
+        if n != len(data): raise OSError(f"{path}: short write ({n} of {len(data)} bytes); disk full?")
+        os.fsync(fd)
+    finally: os.close(fd)
+
+# %% ../nbs/00_core.ipynb #6a7c9c62
+def safe_path(root, *parts) -> Path:
+    "`root/parts...`, refusing (ValueError) any result that resolves outside `root`."
+    root = Path(root)
+    path = root.joinpath(*map(str, parts))
+    if not path.resolve().is_relative_to(root.resolve()):
+        raise ValueError(f"{'/'.join(map(str, parts))!r} leaves its root {root}: names may not contain '..' or be absolute paths")
+    return path
 
 # %% ../nbs/00_core.ipynb #2231bd89
 def check_unit(v: float, what: str = 'value') -> float:

@@ -13,6 +13,8 @@ from urllib.parse import quote
 import platformdirs
 import pooch
 
+from .core import safe_path
+
 # %% auto #0
 __all__ = ['OPINIONQA_GROUPS', 'ITM_FILES', 'SOURCES', 'MANIFEST', 'source_url', 'DataUnavailable', 'data_root', 'cache_dir',
            'fetch', 'list_files']
@@ -90,10 +92,10 @@ def fetch(rel: str, root=None) -> Path:
     "Path of the data file `rel`: under the local data root if there is one, else downloaded and cached."
     base = data_root(root)
     if base is not None:
-        p = base / rel
+        p = safe_path(base, rel)  # a split or group name from a config cannot reach outside the data root
         if not p.is_file(): raise FileNotFoundError(f"{p} not found (data root {base}; set by the `root` argument or $ALIGN_NB_DATA)")
         return p
-    dest = cache_dir() / rel
+    dest = safe_path(cache_dir(), rel)
     if dest.is_file(): return dest
     url = source_url(rel)
     try: return Path(pooch.retrieve(url, known_hash=None, fname=dest.name, path=dest.parent, progressbar=False))

@@ -9,7 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal, Union
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
 from .engine import Engine
 
@@ -52,18 +54,34 @@ class OpenAIConfig(_Config):
     int_ranges_as_enums: bool = False
     merge_system_role: bool = False
 
+    @model_validator(mode='before')
+    @classmethod
+    def _no_secrets(cls, d):
+        "Configs are saved next to results, so a key written into one would leak: refuse it with the fix."
+        if isinstance(d, dict):
+            if any(k in d for k in ('api_key', 'key', 'token', 'password')):
+                raise ValueError("never put an API key in a config (it is saved with the results): export it in an environment variable and name that variable in `api_key_env`")
+            if isinstance(d.get('base_url'), str) and urlsplit(d['base_url']).password is not None:
+                raise ValueError("base_url carries a password; pass credentials through the environment variable named in `api_key_env`")
+        return d
+
 EngineConfig = Annotated[Union[TransformersConfig, LlamaCppConfig, OpenAIConfig], Field(discriminator='kind')]
 _adapter = TypeAdapter(EngineConfig)
 
 # %% ../nbs/10_engines.ipynb #3ba74a6d
 SHORTCUTS = {'smollm2': dict(kind='transformers'), 'smollm2-llamacpp': dict(kind='llamacpp')}
 
+def _is_dir(path: str) -> bool:
+    "Whether `path` is a folder; False for strings that cannot be paths at all (too long, NUL bytes)."
+    try: return Path(path).is_dir()
+    except (OSError, ValueError): return False
+
 def engine_config(spec: str | dict | BaseModel = 'smollm2') -> EngineConfig:
     "Validate an engine spec: a config, a dict with `kind`, a short name, or a path to a GGUF file or model folder."
     if isinstance(spec, BaseModel): return spec
     if isinstance(spec, str):
         if spec in SHORTCUTS: spec = SHORTCUTS[spec]
-        elif Path(spec).suffix == '.gguf' or Path(spec).is_dir(): spec = dict(kind='transformers', model=spec)
+        elif Path(spec).suffix == '.gguf' or _is_dir(spec): spec = dict(kind='transformers', model=spec)
         else: raise ValueError(f"unknown engine {spec!r}: use one of {sorted(SHORTCUTS)}, a .gguf file, a model folder, or a config with 'kind'")
     return _adapter.validate_python(spec)
 

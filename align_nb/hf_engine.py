@@ -75,11 +75,12 @@ class TransformersEngine(Engine):
             if not path.is_dir(): raise EngineError(f"model folder not found: {path}")
             self.fingerprint, folder = f"hf:{folder_fingerprint(path)}", path
         self.fingerprint += f":{dtype}"
+        if not any(Path(folder).glob('*.safetensors')): raise EngineError(f"{folder} has no .safetensors weights; pickled weights (.bin, .pt) are refused because loading them can run code")
         self.tokenizer = AutoTokenizer.from_pretrained(folder, trust_remote_code=trust_remote_code)
         self.tokenizer.padding_side = 'left'
         if self.tokenizer.pad_token is None: self.tokenizer.pad_token = self.tokenizer.eos_token
         if chat_template: self.tokenizer.chat_template = chat_template
-        self.model = AutoModelForCausalLM.from_pretrained(folder, dtype=getattr(torch, dtype), trust_remote_code=trust_remote_code).to(device).eval()
+        self.model = AutoModelForCausalLM.from_pretrained(folder, dtype=getattr(torch, dtype), trust_remote_code=trust_remote_code, use_safetensors=True).to(device).eval()
         self.device, self.name = device, str(model if not gguf_file else path / gguf_file)
         self._compiler, self._grammars = None, {}
         self.load_seconds = time.perf_counter() - t0

@@ -12,10 +12,10 @@ from typing import Any, Literal
 
 import pandas as pd
 import yaml
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from tqdm.auto import tqdm
 
-from .core import Decision, Probe, Target
+from .core import Decision, Probe, Target, _explain, append_line, write_atomic
 from .datasets import BENCHMARKS, Benchmark, load_benchmark
 from .engines import EngineConfig, engine_config, load_engine
 from .metrics import OracleADM, RandomADM, correct_choices, score, summarize
@@ -49,8 +49,8 @@ def load_config(spec: str | Path | dict, overrides: list[str] = ()) -> Experimen
     "An `ExperimentConfig` from a YAML file or dict, with `key.sub=value` overrides (values parsed as YAML)."
     if isinstance(spec, dict): raw = json.loads(json.dumps(spec))
     else:
-        try: raw = yaml.safe_load(Path(spec).read_text())
-        except yaml.YAMLError as e: raise ValueError(f"{spec}: not valid YAML: {e}") from None
+        try: raw = yaml.safe_load(Path(spec).read_text(encoding='utf-8'))
+        except (yaml.YAMLError, UnicodeDecodeError) as e: raise ValueError(f"{spec}: not valid UTF-8 YAML: {e}") from None
         if not isinstance(raw, dict): raise ValueError(f"{spec}: expected a mapping of config keys, got {type(raw).__name__}")
     for o in overrides:
         key, sep, value = o.partition('=')
@@ -61,8 +61,11 @@ def load_config(spec: str | Path | dict, overrides: list[str] = ()) -> Experimen
             node = node.setdefault(k, {})
             if not isinstance(node, dict): raise ValueError(f"override {o!r}: {k!r} is not a mapping in the config")
         node[last] = yaml.safe_load(value)
-    if isinstance(raw.get('engine'), str): raw['engine'] = engine_config(raw['engine']).model_dump()
-    return ExperimentConfig.model_validate(raw)
+    src = 'config' if isinstance(spec, dict) else spec
+    try:
+        if isinstance(raw.get('engine'), str): raw['engine'] = engine_config(raw['engine']).model_dump()
+        return ExperimentConfig.model_validate(raw)
+    except (ValidationError, ValueError) as e: raise ValueError(f"{src}: invalid config: {_explain(e) if isinstance(e, ValidationError) else e}") from None
 
 # %% ../nbs/15_runner.ipynb #7e0dada7
 def select_probes(bench: Benchmark, n: int | None, seed: int) -> list[Probe]:
@@ -138,26 +141,23 @@ def run_experiment(cfg: ExperimentConfig | str | Path | dict, run_dir: str | Pat
     rows = read_results(run_dir)
     done = {r['probe_id'] for r in rows}
     complete = ''.join(json.dumps(r) + '\n' for r in rows)
-    if res_path.exists() and res_path.read_text() != complete:  # a torn last line: replace the file atomically by its complete lines
-        (run_dir / 'results.jsonl.tmp').write_text(complete)
-        os.replace(run_dir / 'results.jsonl.tmp', res_path)
+    if res_path.exists() and res_path.read_text() != complete: write_atomic(res_path, complete)  # a torn last line (power cut): keep the complete lines
     todo = [p for p in probes if p.id not in done]
     adm = build_adm(cfg, bench) if todo else None
     if not meta_path.exists():
         meta = dict(config=resolved, versions=_versions(), fingerprint=getattr(getattr(adm, 'engine', None), 'fingerprint', None), started=time.strftime('%Y-%m-%dT%H:%M:%S'))
-        meta_path.write_text(json.dumps(meta, indent=1))
-    with open(res_path, 'a') as f:
-        for p in tqdm(todo, desc=f"{cfg.adm.kind} on {cfg.benchmark}", disable=not progress):
-            t0 = time.perf_counter()
-            usage = getattr(getattr(adm, 'engine', None), 'usage', None)
-            tokens0 = (usage.prompt_tokens, usage.completion_tokens) if usage else (0, 0)
-            scorable = [t for t in targets if correct_choices(p, t) is not None]
-            if not scorable and getattr(adm, 'rescorable', False): scorable = targets[:1]  # keep a regressor's predictions, to re-score other targets later
-            decisions = {t.name: adm.decide(p, t).model_dump(mode='json', exclude={'seconds'}) for t in scorable}
-            f.write(json.dumps(dict(probe_id=p.id, decisions=decisions)) + '\n'); f.flush(); os.fsync(f.fileno())
-            cost = dict(probe_id=p.id, seconds=round(time.perf_counter() - t0, 4), prompt_tokens=usage.prompt_tokens - tokens0[0] if usage else 0,
-                        completion_tokens=usage.completion_tokens - tokens0[1] if usage else 0)
-            with open(run_dir / 'timing.jsonl', 'a') as g: g.write(json.dumps(cost) + '\n')
+        write_atomic(meta_path, json.dumps(meta, indent=1))
+    for p in tqdm(todo, desc=f"{cfg.adm.kind} on {cfg.benchmark}", disable=not progress):
+        t0 = time.perf_counter()
+        usage = getattr(getattr(adm, 'engine', None), 'usage', None)
+        tokens0 = (usage.prompt_tokens, usage.completion_tokens) if usage else (0, 0)
+        scorable = [t for t in targets if correct_choices(p, t) is not None]
+        if not scorable and getattr(adm, 'rescorable', False): scorable = targets[:1]  # keep a regressor's predictions, to re-score other targets later
+        decisions = {t.name: adm.decide(p, t).model_dump(mode='json', exclude={'seconds'}) for t in scorable}
+        append_line(res_path, dict(probe_id=p.id, decisions=decisions))  # one write per probe: a kill leaves whole lines
+        cost = dict(probe_id=p.id, seconds=round(time.perf_counter() - t0, 4), prompt_tokens=usage.prompt_tokens - tokens0[0] if usage else 0,
+                    completion_tokens=usage.completion_tokens - tokens0[1] if usage else 0)
+        append_line(run_dir / 'timing.jsonl', cost)
     return run_dir
 
 # %% ../nbs/15_runner.ipynb #e250879d
@@ -203,8 +203,7 @@ def to_align_io(run_dir: str | Path, path: str | Path | None = None) -> Path:
             records.append(dict(input=dict(scenario_id=p.meta.get('scenario_id') or p.id, state=p.prompt, full_state=p.state, choices=choices),
                                 label=[c.values for c in p.choices], output=out, alignment_target=target, error=d['error']))
     path = Path(path) if path else Path(run_dir) / 'input_output.json'
-    path.write_text(json.dumps(records, indent=1))
-    return path
+    return write_atomic(path, json.dumps(records, indent=1))
 
 # %% ../nbs/15_runner.ipynb #e3e6c477
 def main(argv=None) -> int:

@@ -15,7 +15,7 @@ import numpy as np
 from pydantic import BaseModel, ValidationError
 
 from .adms import decide_from_predictions
-from .core import Choice, Decision, Probe, Target, parse
+from .core import Choice, Decision, Probe, Target, parse, write_atomic
 from .datasets import BENCHMARKS, Benchmark, load_benchmark
 from .engines import SHORTCUTS, load_engine
 from .prompts import letters
@@ -78,10 +78,7 @@ class SteeringRun(BaseModel):
 
 def save_history(runs: list[SteeringRun], path: str | Path) -> Path:
     "Write `runs` to `path` as a JSON list (atomically: a crash never leaves half a file)."
-    path = Path(path); tmp = path.with_name(path.name + '.tmp')
-    tmp.write_text(json.dumps([r.model_dump(mode='json') for r in runs], indent=1))
-    tmp.replace(path)
-    return path
+    return write_atomic(path, json.dumps([r.model_dump(mode='json') for r in runs], indent=1))
 
 def load_history(path: str | Path) -> list[SteeringRun]:
     "The runs saved in `path` by `save_history`; a bad record raises an error naming file and record."
