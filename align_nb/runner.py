@@ -127,7 +127,12 @@ def read_results(run_dir: str | Path) -> list[dict]:
             if i < len(lines) - 1: raise ValueError(f"{path}: line {i + 1} is not valid JSON") from None
     return rows
 
-def run_experiment(cfg: ExperimentConfig | str | Path | dict, run_dir: str | Path, overrides: list[str] = (), progress: bool = True) -> Path:
+def _tokens(adm) -> tuple[int, int]:
+    "Prompt and completion tokens the ADM's engine has used so far ((0, 0) without an engine)."
+    u = getattr(getattr(adm, 'engine', None), 'usage', None)
+    return (u.prompt_tokens, u.completion_tokens) if u else (0, 0)
+
+def run_experiment(cfg: ExperimentConfig | str | Path | dict, run_dir: str | Path, overrides: list[str] = (), progress: bool = True, chunk: int = 16) -> Path:
     "Run `cfg` into `run_dir`, appending one line per probe; resumes where an earlier run into `run_dir` stopped."
     if not isinstance(cfg, ExperimentConfig): cfg = load_config(cfg, overrides)
     run_dir = Path(run_dir); run_dir.mkdir(parents=True, exist_ok=True)
@@ -147,17 +152,23 @@ def run_experiment(cfg: ExperimentConfig | str | Path | dict, run_dir: str | Pat
     if not meta_path.exists():
         meta = dict(config=resolved, versions=_versions(), fingerprint=getattr(getattr(adm, 'engine', None), 'fingerprint', None), started=time.strftime('%Y-%m-%dT%H:%M:%S'))
         write_atomic(meta_path, json.dumps(meta, indent=1))
-    for p in tqdm(todo, desc=f"{cfg.adm.kind} on {cfg.benchmark}", disable=not progress):
-        t0 = time.perf_counter()
-        usage = getattr(getattr(adm, 'engine', None), 'usage', None)
-        tokens0 = (usage.prompt_tokens, usage.completion_tokens) if usage else (0, 0)
-        scorable = [t for t in targets if correct_choices(p, t) is not None]
-        if not scorable and getattr(adm, 'rescorable', False): scorable = targets[:1]  # keep a regressor's predictions, to re-score other targets later
-        decisions = {t.name: adm.decide(p, t).model_dump(mode='json', exclude={'seconds'}) for t in scorable}
-        append_line(res_path, dict(probe_id=p.id, decisions=decisions))  # one write per probe: a kill leaves whole lines
-        cost = dict(probe_id=p.id, seconds=round(time.perf_counter() - t0, 4), prompt_tokens=usage.prompt_tokens - tokens0[0] if usage else 0,
-                    completion_tokens=usage.completion_tokens - tokens0[1] if usage else 0)
-        append_line(run_dir / 'timing.jsonl', cost)
+    prepare, bar = getattr(adm, 'prepare', None), tqdm(total=len(todo), desc=f"{cfg.adm.kind} on {cfg.benchmark}", disable=not progress)
+    for start in range(0, len(probes), chunk):  # chunks of the whole probe list, so a resumed run batches exactly as an uninterrupted one
+        block = probes[start:start + chunk]
+        part, t0, tok0 = [p for p in block if p.id not in done], time.perf_counter(), _tokens(adm)
+        if not part: continue
+        if prepare is not None: prepare(block)  # a regressor predicts a chunk at once: batched, attribute by attribute
+        share = [(b - a) / len(part) for a, b in zip((t0, *tok0), (time.perf_counter(), *_tokens(adm)))]  # each probe's part of that cost
+        for p in part:
+            t1, tok1 = time.perf_counter(), _tokens(adm)
+            scorable = [t for t in targets if correct_choices(p, t) is not None]
+            if not scorable and getattr(adm, 'rescorable', False): scorable = targets[:1]  # keep a regressor's predictions, to re-score other targets later
+            decisions = {t.name: adm.decide(p, t).model_dump(mode='json', exclude={'seconds'}) for t in scorable}
+            append_line(res_path, dict(probe_id=p.id, decisions=decisions))  # one write per probe: a kill leaves whole lines
+            cost = [b - a + sh for a, b, sh in zip((t1, *tok1), (time.perf_counter(), *_tokens(adm)), share)]
+            append_line(run_dir / 'timing.jsonl', dict(probe_id=p.id, seconds=round(cost[0], 4), prompt_tokens=round(cost[1]), completion_tokens=round(cost[2])))
+            bar.update()
+    bar.close()
     return run_dir
 
 # %% ../nbs/15_runner.ipynb #e250879d
@@ -207,7 +218,7 @@ def to_align_io(run_dir: str | Path, path: str | Path | None = None) -> Path:
 
 # %% ../nbs/15_runner.ipynb #e3e6c477
 def main(argv=None) -> int:
-    "The `align-nb` command: run, score, reproduce, export, list."
+    "The `align-nb` command: run, score, reproduce, export, list, sweep, sweep-status."
     import argparse
     ap = argparse.ArgumentParser(prog='align-nb', description='Run and score aligned-decision-maker experiments.')
     sub = ap.add_subparsers(dest='cmd', required=True)
@@ -224,7 +235,15 @@ def main(argv=None) -> int:
     e = sub.add_parser('export', help="write a run as ALIGN's input_output.json")
     e.add_argument('run', help='run directory'); e.add_argument('--out', help='file (default: <run>/input_output.json)')
     sub.add_parser('list', help='benchmarks, decision makers and engine shortcuts')
+    sw = sub.add_parser('sweep', help='run (or resume) a grid of experiments, locally or on Ray (see align_nb.sweep)')
+    sw.add_argument('sweep', help='sweep YAML file'); sw.add_argument('--out', required=True, help='results root (resumed when it exists)')
+    sw.add_argument('--ray-address', help="run each experiment as a Ray task: 'local' starts a local instance; 'auto' or ray://HOST:10001 joins a cluster")
+    sw.add_argument('--num-cpus', type=int, help='CPUs of a local Ray instance'); sw.add_argument('--quiet', action='store_true', help='no progress bars')
+    ss = sub.add_parser('sweep-status', help='progress of each experiment of a sweep'); ss.add_argument('root', help='results root of the sweep')
     a = ap.parse_args(argv)
+    if a.cmd in ('sweep', 'sweep-status'):
+        from align_nb.sweep import sweep_cli
+        return sweep_cli(a)
     if a.cmd == 'reproduce':
         from align_nb.reproduce import REPRODUCTIONS, reproduce
         params = {k: yaml.safe_load(v) for k, v in a.p}
