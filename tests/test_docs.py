@@ -23,7 +23,8 @@ def test_site_renders_whole(site):
     pages = {p.relative_to(out).as_posix() for p in out.rglob('*.html')}
     modules = render_docs.module_notebooks()
     assert len(modules) >= 18 and {'steering', 'results_explorer', 'adms', 'runner'} <= set(modules)
-    assert {f'{m}.html' for m in modules} <= pages  # nbdev names each module's page after its notebook's title
+    assert {render_docs.out_name(nb, render_docs.notebook_page(ROOT / '_proc' / nb)[0]) for nb in modules.values()} <= pages  # a page per module's notebook
+    assert {'reliability.html', 'sweep.html', 'performance.html'} <= pages
     methods = {f'methods/{m}.html' for m in ('comparative_regression', 'expected_score', 'per_response', 'joint_regression', 'prompt_aligned', 'unaligned',
                                              'embedding_baselines', 'reward_model', 'value_model')}
     benchmarks = {f'benchmarks/{b}.html' for b in ('helpsteer2', 'mic', 'opinionqa', 'triage')}
