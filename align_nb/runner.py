@@ -21,8 +21,8 @@ from .engines import EngineConfig, engine_config, load_engine
 from .metrics import OracleADM, RandomADM, correct_choices, score, summarize
 
 # %% auto #0
-__all__ = ['ADM_KINDS', 'ADMSpec', 'ExperimentConfig', 'load_config', 'select_probes', 'select_targets', 'build_adm',
-           'read_results', 'run_experiment', 'run_config', 'score_run', 'to_align_io', 'main']
+__all__ = ['ADM_KINDS', 'ADMSpec', 'ExperimentConfig', 'read_yaml_mapping', 'load_config', 'select_probes', 'select_targets',
+           'build_adm', 'read_results', 'run_experiment', 'run_config', 'score_run', 'to_align_io', 'main']
 
 # %% ../nbs/15_runner.ipynb #7046ad7f
 ADM_KINDS = ('random', 'oracle', 'unaligned', 'prompt-aligned', 'comparative-regression', 'expected-score', 'per-response-regression', 'joint-regression', 'embedding-regression')
@@ -45,13 +45,16 @@ class ExperimentConfig(_Strict):
     engine: EngineConfig | None = None
     seed: int = 0
 
+def read_yaml_mapping(path: str | Path, what: str = 'config') -> dict:
+    "The mapping at the top of a YAML file, safe-loaded; a file that is not UTF-8 YAML, or not a mapping, raises a ValueError naming it."
+    try: raw = yaml.safe_load(Path(path).read_text(encoding='utf-8'))
+    except (yaml.YAMLError, UnicodeDecodeError) as e: raise ValueError(f"{path}: not valid UTF-8 YAML: {e}") from None
+    if not isinstance(raw, dict): raise ValueError(f"{path}: expected a mapping of {what} keys, got {type(raw).__name__}")
+    return raw
+
 def load_config(spec: str | Path | dict, overrides: list[str] = ()) -> ExperimentConfig:
     "An `ExperimentConfig` from a YAML file or dict, with `key.sub=value` overrides (values parsed as YAML)."
-    if isinstance(spec, dict): raw = json.loads(json.dumps(spec))
-    else:
-        try: raw = yaml.safe_load(Path(spec).read_text(encoding='utf-8'))
-        except (yaml.YAMLError, UnicodeDecodeError) as e: raise ValueError(f"{spec}: not valid UTF-8 YAML: {e}") from None
-        if not isinstance(raw, dict): raise ValueError(f"{spec}: expected a mapping of config keys, got {type(raw).__name__}")
+    raw = json.loads(json.dumps(spec)) if isinstance(spec, dict) else read_yaml_mapping(spec)
     for o in overrides:
         key, sep, value = o.partition('=')
         if not sep or not key: raise ValueError(f"override {o!r}: expected key=value")

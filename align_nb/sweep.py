@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any, Literal
 
 import pandas as pd
-import yaml
 from pydantic import Field, ValidationError, field_validator
 from tqdm.auto import tqdm
 
@@ -21,7 +20,7 @@ from .datasets import BENCHMARKS, load_benchmark
 from .engines import EngineConfig, engine_config
 from .metrics import summarize
 from .reproduce import LLM_KINDS
-from .runner import ADMSpec, ExperimentConfig, _Strict, run_experiment, score_run, select_probes
+from .runner import ADMSpec, ExperimentConfig, _Strict, read_yaml_mapping, run_experiment, score_run, select_probes
 
 # %% auto #0
 __all__ = ['NAME', 'SweepADM', 'SweepConfig', 'load_sweep', 'expand', 'SweepError', 'n_probes', 'probes_done', 'run_one',
@@ -66,12 +65,10 @@ class SweepConfig(_Strict):
 def load_sweep(spec: str | Path | dict | SweepConfig) -> SweepConfig:
     "A `SweepConfig` from a YAML file, a dict or itself; errors name the file."
     if isinstance(spec, SweepConfig): return spec
-    src = 'sweep' if isinstance(spec, dict) else spec
-    try:
-        raw = spec if isinstance(spec, dict) else yaml.safe_load(Path(spec).read_text(encoding='utf-8'))
-        return SweepConfig.model_validate(raw)
+    src, raw = ('sweep', spec) if isinstance(spec, dict) else (spec, read_yaml_mapping(spec, 'sweep'))
+    try: return SweepConfig.model_validate(raw)
     except ValidationError as e: raise ValueError(f"{src}: invalid sweep: {_explain(e)}") from None
-    except (yaml.YAMLError, UnicodeDecodeError, ValueError) as e: raise ValueError(f"{src}: invalid sweep: {e}") from None
+    except ValueError as e: raise ValueError(f"{src}: invalid sweep: {e}") from None
 
 def expand(spec) -> dict[str, ExperimentConfig]:
     "The sweep's experiments by name, `benchmark/adm/backbone/seedN` (backbone `none` for decision makers without a model)."
