@@ -8,9 +8,10 @@ Each is timed end to end, as a user runs it: `align-nb run` of the embedding-reg
 one target), first with an empty embedding cache (cold) and then again into a new run folder with the
 cache the first run filled (warm: a second experiment, or a re-run, on the same data); then `score_run`
 of that run for all 52 targets (51 of them re-decided from the stored predictions). Then, for each of
-`--windows`, the cold run again with MiniLM reading only that many tokens of each text (`max_tokens`; the
-default is 128), with its accuracy over all 52 targets beside the default's: the one lever left on the cold cost, since the encoder
-itself is the floor. Results go to bench/results/baselines.md with the machine they ran on.
+`--windows`, the cold run again with MiniLM reading only that many tokens of each text (`max_tokens`;
+the default is 128), with its accuracy over all 52 targets beside the default's: the one lever left on
+the cold cost, since the encoder itself is the floor. Results go to bench/results/baselines.md with the
+machine they ran on.
 """
 from __future__ import annotations
 import argparse, inspect, json, os, shutil, subprocess, sys, tempfile, time
