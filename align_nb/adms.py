@@ -12,7 +12,7 @@ from typing import Callable
 import numpy as np
 
 from .core import Attribute, Decision, Probe, Target
-from .engine import Engine, content_key
+from .engine import Engine, PromptTooLong, content_key
 from .icl import ExampleSelector, embed
 from .metrics import closest, correct_choices
 from .prompts import (aligned_messages, choice_messages, choice_schema, example_answer, joint_answer, joint_messages, joint_schema, joint_user,
@@ -144,7 +144,8 @@ class ExpectedScoreADM(ComparativeRegressionADM):
         (msgs,), (order,) = self.prompts(probe, attribute)
         values, dists = [0.0] * len(probe.choices), {}
         for l, i in zip(letters(len(order)), order):
-            lp = np.array(self.engine.option_logprobs(msgs, SCORE_CONTINUATIONS, prefix=f'{{"{l}":{{"score":'))
+            try: lp = np.array(self.engine.option_logprobs(msgs, SCORE_CONTINUATIONS, prefix=f'{{"{l}":{{"score":'))
+            except PromptTooLong as e: return dict(values=None, reasonings=None, error=str(e), raw=dists)  # this probe fails; the run goes on
             p = np.exp(lp - lp.max()); p /= p.sum()
             values[i] = float(p @ np.arange(101)) / 100
             dists[l] = dict(mass=float(np.exp(lp).sum()), mode=int(p.argmax()))

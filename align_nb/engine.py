@@ -21,7 +21,8 @@ from tqdm.auto import tqdm
 # %% auto #0
 __all__ = ['Messages', 'SMOLLM2_GGUF', 'merge_system', 'as_messages', 'TemplateError', 'render_chat', 'validate_json',
            'int_ranges_to_enums', 'Sample', 'Usage', 'cache_root', 'content_key', 'GenerationCache', 'sample_seed',
-           'EngineError', 'single_token_ids', 'shared_prefix', 'Engine', 'generate_json', 'smollm2_path', 'file_digest']
+           'EngineError', 'PromptTooLong', 'single_token_ids', 'shared_prefix', 'Engine', 'generate_json',
+           'smollm2_path', 'file_digest']
 
 # %% ../nbs/06_engine.ipynb #7c25bac2
 Messages = list[dict[str, str]]
@@ -148,6 +149,9 @@ def sample_seed(seed: int, index: int) -> int:
 
 class EngineError(RuntimeError):
     "An engine cannot serve requests (server unreachable, model missing...)."
+
+class PromptTooLong(ValueError):
+    "A prompt, with what must follow it, does not fit the model's context window (that request fails; the run goes on)."
 
 def single_token_ids(candidates: Sequence[str], tokenize) -> dict[str, int]:
     "Token id of each candidate under `tokenize`; a candidate that is not exactly one token is an error."

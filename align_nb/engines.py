@@ -37,7 +37,7 @@ class LlamaCppConfig(_Config):
     "A GGUF file run in-process by llama.cpp (default: the embedded SmolLM2)."
     kind: Literal['llamacpp'] = 'llamacpp'
     model: str | None = None
-    n_ctx: int = Field(4096, ge=256)
+    n_ctx: int | None = Field(None, ge=256)  # None: the context the model was trained with (8192 tokens for SmolLM2)
     n_threads: int | None = None
     chat_template: str | None = None
 

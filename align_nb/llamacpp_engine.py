@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 from llama_cpp import Llama, LlamaGrammar
 
-from .engine import Engine, EngineError, as_messages, file_digest, int_ranges_to_enums, render_chat, shared_prefix, single_token_ids, smollm2_path
+from .engine import Engine, EngineError, PromptTooLong, as_messages, file_digest, int_ranges_to_enums, render_chat, shared_prefix, single_token_ids, smollm2_path
 
 # %% auto #0
 __all__ = ['LlamaCppEngine', 'option_logprobs', 'next_token_logprobs']
@@ -22,15 +22,16 @@ class LlamaCppEngine(Engine):
     "A GGUF model run in-process by llama.cpp, with grammar-constrained JSON generation."
     kind = 'llamacpp'
 
-    def __init__(self, model=None, n_ctx: int = 4096, n_threads: int | None = None, chat_template: str | None = None,
+    def __init__(self, model=None, n_ctx: int | None = None, n_threads: int | None = None, chat_template: str | None = None,
                  cache=True, max_retries: int = 2, **llama_kwargs):
         super().__init__(cache=cache, max_retries=max_retries, batch_size=1)
         t0 = time.perf_counter()
         self.path = Path(model) if model else smollm2_path()
         if not self.path.is_file(): raise EngineError(f"GGUF file not found: {self.path}")
         self.fingerprint = f"gguf:{file_digest(self.path)}:llamacpp"
-        self.n_ctx, self.n_threads, self.llama_kwargs = n_ctx, n_threads or os.cpu_count(), llama_kwargs
-        self.llm = Llama(model_path=str(self.path), n_ctx=n_ctx, n_threads=self.n_threads, verbose=False, **llama_kwargs)
+        self.n_threads, self.llama_kwargs = n_threads or os.cpu_count(), llama_kwargs
+        self.llm = Llama(model_path=str(self.path), n_ctx=n_ctx or 0, n_threads=self.n_threads, verbose=False, **llama_kwargs)  # 0: the trained context
+        self.n_ctx = self.llm.n_ctx()
         self.template = chat_template or self.llm.metadata.get('tokenizer.chat_template')
         self._special = dict(bos_token=self._piece(self.llm.token_bos()), eos_token=self._piece(self.llm.token_eos()))
         self._grammars, self._scorer = {}, None
@@ -48,6 +49,11 @@ class LlamaCppEngine(Engine):
         return self.llm.tokenize(text.encode('utf-8'), add_bos=False, special=special)
 
 # %% ../nbs/08_llamacpp_engine.ipynb #24212d02
+def _too_long(self, n: int, then: int = 0) -> str:
+    "Why a prompt of `n` tokens (followed by `then` more) cannot run."
+    return (f"prompt is {n} tokens" + (f" + {then} to score" if then else '') + f": over the {self.n_ctx}-token context "
+            "(shorten it, e.g. with example_chars= or fewer examples, or raise n_ctx up to the model's trained context)")
+
 def _generate(self, prepared, schema, temperature, max_tokens, seeds):
     "Sequential grammar-constrained completions; llama.cpp keeps the KV cache of the prompt prefix shared with the previous call."
     key = json.dumps(schema)
@@ -56,6 +62,9 @@ def _generate(self, prepared, schema, temperature, max_tokens, seeds):
     for prompt, seed in zip(prepared, seeds):
         t0 = time.perf_counter()
         ids = self.llm.tokenize(prompt.encode('utf-8'), special=True)  # as create_completion tokenizes it
+        if len(ids) >= self.n_ctx:  # llama.cpp would raise and end the whole run: this sample fails, with the reason
+            res.append(dict(text='', prompt_tokens=0, completion_tokens=0, seconds=0.0, error=_too_long(self, len(ids))))
+            continue
         reused = shared_prefix(ids[:-1], list(self.llm.input_ids[:self.llm.n_tokens]))  # what llama-cpp-python keeps from its last prompt
         r = self.llm.create_completion(prompt, grammar=self._grammars[key], temperature=temperature, max_tokens=max_tokens, seed=seed % 2**31)
         res.append(dict(text=r['choices'][0]['text'], prompt_tokens=r['usage']['prompt_tokens'], reused_tokens=reused,
@@ -75,8 +84,9 @@ def _log_softmax(x: np.ndarray) -> np.ndarray:
     x = x - x.max(-1, keepdims=True)
     return x - np.log(np.exp(x).sum(-1, keepdims=True))
 
-def _read_prompt(self, ids: list[int]) -> tuple[Llama, int]:
-    "Evaluate `ids` in the scorer, keeping the longest prefix shared with what it holds; the scorer and the tokens reused."
+def _read_prompt(self, ids: list[int], then: int = 0) -> tuple[Llama, int]:
+    "Evaluate `ids` in the scorer (room left for `then` more tokens), keeping the longest prefix shared with what it holds; the scorer and the tokens reused."
+    if len(ids) + then > self.n_ctx: raise PromptTooLong(_too_long(self, len(ids), then))
     s = _scorer(self)
     k = shared_prefix(ids[:-1], s.input_ids[:s.n_tokens])  # at least one token always runs: its logits are needed
     s.n_tokens = k  # rewind: llama.cpp drops the KV entries past k on the next eval
@@ -85,13 +95,12 @@ def _read_prompt(self, ids: list[int]) -> tuple[Llama, int]:
 
 def option_logprobs(self, prompt, options, prefix: str = ''):
     "Log-probability of each option continuing `prompt` (+ `prefix`); the prompt is evaluated once (reusing a shared prefix) and rewound after each option."
-    ids = self.tokenize(self.prepare(prompt) + prefix)
+    ids, opts = self.tokenize(self.prepare(prompt) + prefix), [self.tokenize(o, special=False) for o in options]
+    if not all(opts): raise ValueError(f"option {options[[bool(o) for o in opts].index(False)]!r} has no tokens")
     t0 = time.perf_counter()
-    s, reused = _read_prompt(self, ids)
+    s, reused = _read_prompt(self, ids, max(map(len, opts)))
     n, res, n_tok = len(ids), [], len(ids) - reused
-    for opt in options:
-        oid = self.tokenize(opt, special=False)
-        if not oid: raise ValueError(f"option {opt!r} has no tokens")
+    for oid in opts:
         s.n_tokens = n  # back to the prompt
         s.eval(oid)
         lp = _log_softmax(np.asarray(s.scores[n - 1:n - 1 + len(oid)], dtype=np.float64))

@@ -29,7 +29,7 @@ from align_nb.metrics import score, summarize
 from align_nb.runner import select_probes
 
 OUT = Path(__file__).resolve().parent / 'results'
-EXAMPLE_CHARS = 300  # few-shot examples cut to 300 characters: five whole HelpSteer2 examples overflow SmolLM2's 4k-token context
+EXAMPLE_CHARS = 300  # few-shot examples cut to 300 characters: five whole HelpSteer2 examples can overflow even SmolLM2's 8k-token context
 
 class PeakRSS:
     "Samples this process's resident memory every 20 ms in a thread; `.peak` is the highest seen (bytes)."
