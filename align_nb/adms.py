@@ -19,9 +19,10 @@ from .prompts import (aligned_messages, choice_messages, choice_schema, example_
                               letters, option_order, regression_messages, regression_user, scores_schema, shorten, single_messages, single_schema)
 
 # %% auto #0
-__all__ = ['SCORE_CONTINUATIONS', 'FEATURES', 'seed_of', 'decide_from_predictions', 'RegressionADM', 'ComparativeRegressionADM',
-           'ExpectedScoreADM', 'PerResponseRegressionADM', 'JointRegressionADM', 'UnalignedADM', 'PromptAlignedADM',
-           'pair_features', 'EmbeddingRegressionADM', 'RewardModelADM', 'ValueModelADM']
+__all__ = ['SCORE_CONTINUATIONS', 'FEATURES', 'EMBEDDING_WINDOW', 'seed_of', 'decide_from_predictions', 'RegressionADM',
+           'ComparativeRegressionADM', 'ExpectedScoreADM', 'PerResponseRegressionADM', 'JointRegressionADM',
+           'UnalignedADM', 'PromptAlignedADM', 'pair_features', 'EmbeddingRegressionADM', 'RewardModelADM',
+           'ValueModelADM']
 
 # %% ../nbs/13_adms.ipynb #7db459a5
 def seed_of(*parts) -> int:
@@ -273,8 +274,9 @@ class PromptAlignedADM:
 
 # %% ../nbs/13_adms.ipynb #99383e92
 FEATURES = ('embedding', 'length')
+EMBEDDING_WINDOW = 32  # MiniLM tokens read per text: 40% of the cold cost at 128, at the same accuracy on HelpSteer2 (bench/baselines.py)
 
-def pair_features(questions: list[str], options: list[str], features=FEATURES, max_tokens: int = 128) -> np.ndarray:
+def pair_features(questions: list[str], options: list[str], features=FEATURES, max_tokens: int = EMBEDDING_WINDOW) -> np.ndarray:
     "Features of (question, option) pairs: MiniLM embeddings of both and their product, and/or log lengths (chars, lines)."
     if not features or set(features) - set(FEATURES): raise ValueError(f"features must be a non-empty subset of {FEATURES}, got {features!r}")
     cols = []
@@ -288,7 +290,7 @@ def pair_features(questions: list[str], options: list[str], features=FEATURES, m
 
 class EmbeddingRegressionADM(RegressionADM):
     "(Question, option) features — MiniLM embeddings and/or lengths — and a ridge regression per attribute trained on a labelled pool."
-    def __init__(self, train: list[Probe], attributes: list[Attribute], features=FEATURES, max_tokens: int = 128, alpha: float = 10.0, metric='euclidean'):
+    def __init__(self, train: list[Probe], attributes: list[Attribute], features=FEATURES, max_tokens: int = EMBEDDING_WINDOW, alpha: float = 10.0, metric='euclidean'):
         from sklearn.linear_model import Ridge
         super().__init__(attributes, metric)
         self.features, self.max_tokens = tuple(features), max_tokens
