@@ -9,7 +9,12 @@ targets with a 95% bootstrap CI, and the ratio of model-seconds to the paper pro
     python bench/cost.py --probes 10 --attributes 5             # one table
     python bench/cost.py --probes 10 50 --attributes 1 3 5      # one table per (probes, attributes)
 
-Results go to bench/results/ as CSV and Markdown, with the machine they ran on.
+Results go to bench/results/ as CSV and Markdown, with the machine they ran on. Each step (a probe, or
+one attribute of a probe, in the mode's order) is appended to bench/journal/ as it finishes, with its
+costs and predictions, so a run that is killed or crashes goes on where it stopped when started again
+with the same arguments (`--fresh` starts over). The paper protocol at 200 probes is hours of CPU; it
+can be run in pieces this way. The first step after a resume re-reads the few-shot prefix that the KV
+cache held before, and the table counts that.
 """
 from __future__ import annotations
 import argparse, json, os, platform, threading, time
@@ -21,7 +26,10 @@ import numpy as np
 import pandas as pd
 import psutil
 
+from tqdm.auto import tqdm
+
 from align_nb.adms import ComparativeRegressionADM, ExpectedScoreADM, JointRegressionADM, RegressionADM
+from align_nb.core import append_line, write_atomic
 from align_nb.datasets import load_helpsteer2
 from align_nb.engines import load_engine
 from align_nb.icl import ExampleSelector
@@ -29,6 +37,7 @@ from align_nb.metrics import score, summarize
 from align_nb.runner import select_probes
 
 OUT = Path(__file__).resolve().parent / 'results'
+JOURNAL = Path(__file__).resolve().parent / 'journal'  # per-step records of runs in progress (not committed)
 EXAMPLE_CHARS = 300  # few-shot examples cut to 300 characters: five whole HelpSteer2 examples can overflow even SmolLM2's 8k-token context
 
 class PeakRSS:
@@ -64,7 +73,7 @@ def modes(train) -> list[Mode]:
         Mode('fixed examples', '+ the same examples for every query (cached selection)', 'llamacpp', cr(fixed, 5, 0.7), False),
         Mode('fixed, attribute-major', '+ probes run attribute by attribute: the few-shot prefix stays in the KV cache', 'llamacpp', cr(fixed, 5, 0.7), True),
         Mode('fixed, attribute-major, 1 greedy sample', '+ one greedy sample instead of 5 at T=0.7', 'llamacpp', cr(fixed, 1, 0.0), True),
-        Mode('joint, fixed, 1 greedy sample', 'every attribute in one prompt (no reasoning), 5 fixed examples, one greedy sample, probe by probe', 'llamacpp', joint, True),
+        Mode('joint, fixed, 1 greedy sample', 'every attribute in one prompt (no reasoning), 5 fixed examples, one greedy sample, probe by probe', 'llamacpp', joint, False),
         Mode('expected score (llama.cpp)', 'expected-score regression: one scoring pass, no sampling; fixed, attribute-major', 'llamacpp', es, True),
         Mode('expected score (transformers)', 'the same on the transformers engine', 'transformers', es, True),
     ]
@@ -83,23 +92,45 @@ def accuracy(adm: RegressionADM, probes, targets) -> dict:
     s = summarize(pd.DataFrame(rows), by=None).iloc[0]
     return dict(accuracy=s.accuracy, ci_low=s.ci_low, ci_high=s.ci_high, failed=int(s.failed), scored=int(s.scored))
 
-def run_mode(mode: Mode, engine, probes, attrs, targets, bench_attributes) -> dict:
-    "Predict `attrs` for every probe in the mode's order; cost, memory and accuracy."
+def steps(mode: Mode, probes, attrs) -> list[tuple]:
+    "The mode's units of work in its order: (probe, attributes) pairs, attribute by attribute or probe by probe."
+    return [(p, [a]) for a in attrs for p in probes] if mode.attribute_major else [(p, list(attrs)) for p in probes]
+
+def read_journal(path: Path) -> list[dict]:
+    "The steps recorded in `path`; a torn last line (the run was killed mid-write) is dropped from the file."
+    if not path.exists(): return []
+    lines, out = path.read_text().splitlines(), []
+    for i, line in enumerate(lines):
+        try: out.append(json.loads(line))
+        except json.JSONDecodeError:
+            if i < len(lines) - 1: raise ValueError(f"{path}: line {i + 1} is not JSON (delete the journal, or run with --fresh)") from None
+            write_atomic(path, ''.join(l + '\n' for l in lines[:-1]))
+    return out
+
+def run_mode(mode: Mode, engine, probes, attrs, targets, bench_attributes, journal: Path) -> dict:
+    "Predict `attrs` for every probe in the mode's order, each step journalled so a killed run resumes where it stopped; cost, memory and accuracy."
     adm = mode.build(engine, bench_attributes)
     adm.rescorable = False  # predict exactly `attrs`: deciding a target within them needs no more calls
-    u0 = engine.usage.model_copy()
+    done = [r for r in read_journal(journal) if r['mode'] == mode.name]
+    for r in done:
+        for a, pred in r['predictions'].items(): adm.memo[r['probe'], a] = pred
+    todo = [(p, a) for p, a in steps(mode, probes, attrs) if any((p.id, x) not in adm.memo for x in a)]
+    if done: print(f"  resuming: {len(done)} steps from {journal}", flush=True)
     with PeakRSS() as rss:
-        t0 = time.perf_counter()
-        if mode.attribute_major: adm.prepare(probes, attrs)
-        else:
-            for p in probes: adm.predict(p, attrs)
-        wall = time.perf_counter() - t0
-    u, n = engine.usage, len(probes)
+        for p, a in tqdm(todo, desc=mode.name, leave=False):
+            u0, t0 = engine.usage.model_copy(), time.perf_counter()
+            preds = adm.predict(p, a)
+            wall, u = time.perf_counter() - t0, engine.usage
+            done.append(dict(mode=mode.name, probe=p.id, attributes=a, model_s=u.seconds - u0.seconds, wall_s=wall,
+                             forward_tokens=u.prompt_tokens - u0.prompt_tokens + u.completion_tokens - u0.completion_tokens,
+                             reused_tokens=u.reused_tokens - u0.reused_tokens, calls=u.calls - u0.calls, peak_rss_mb=rss.peak / 2**20,
+                             predictions={x: dict(values=v['values'], reasonings=v.get('reasonings'), error=v.get('error')) for x, v in preds.items()}))
+            append_line(journal, done[-1])
+    n, total = len(probes), lambda k: sum(r[k] for r in done)
     return dict(mode=mode.name, backend=mode.backend, lever=mode.lever, probes=n, attributes=len(attrs),
-                model_s_per_probe=(u.seconds - u0.seconds) / n, wall_s_per_probe=wall / n,
-                forward_tokens_per_probe=(u.prompt_tokens - u0.prompt_tokens + u.completion_tokens - u0.completion_tokens) / n,
-                reused_tokens_per_probe=(u.reused_tokens - u0.reused_tokens) / n, calls_per_probe=(u.calls - u0.calls) / n,
-                peak_rss_mb=rss.peak / 2**20, **accuracy(adm, probes, targets))
+                model_s_per_probe=total('model_s') / n, wall_s_per_probe=total('wall_s') / n, forward_tokens_per_probe=total('forward_tokens') / n,
+                reused_tokens_per_probe=total('reused_tokens') / n, calls_per_probe=total('calls') / n,
+                peak_rss_mb=max(r['peak_rss_mb'] for r in done), **accuracy(adm, probes, targets))
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -109,28 +140,32 @@ def main(argv=None):
     ap.add_argument('--skip-paper', action='store_true', help='leave the paper protocol out (cost growth of the fast modes; no ratio)')
     ap.add_argument('--seed', type=int, default=0)
     ap.add_argument('--out', type=Path, default=OUT)
+    ap.add_argument('--journal', type=Path, default=JOURNAL, help='where each step is recorded as it finishes: a run killed or crashed resumes from here')
+    ap.add_argument('--fresh', action='store_true', help='discard the journal of these tables and measure from scratch')
     a = ap.parse_args(argv)
     ev, train = load_helpsteer2(), load_helpsteer2('train')
     engines = {}
     paper = lambda m: m.name == 'paper protocol'
     all_modes = [m for m in modes(train.probes) if (not a.modes or m.name in a.modes or paper(m)) and not (a.skip_paper and paper(m))]
     for b in {m.backend for m in all_modes}: engines[b] = load_engine('smollm2-llamacpp' if b == 'llamacpp' else 'smollm2', cache=False)
-    a.out.mkdir(parents=True, exist_ok=True)
+    a.out.mkdir(parents=True, exist_ok=True); a.journal.mkdir(parents=True, exist_ok=True)
     info = machine()
     for n in a.probes:
         probes = select_probes(ev, n, a.seed)
         for k in a.attributes:
             attrs = ev.attribute_names[:k]
+            stem = f'cost_{n}probes_{k}attributes' + ('_fast' if a.skip_paper else '')
+            journal = a.journal / f'{stem}_seed{a.seed}.jsonl'
+            if a.fresh: journal.unlink(missing_ok=True)
             targets = [t for t in ev.targets if set(t.attributes) <= set(attrs)]
             rows = []
             for m in all_modes:
                 print(f"{n} probes, {k} attributes: {m.name}…", flush=True)
-                rows.append(run_mode(m, engines[m.backend], probes, attrs, targets, ev.attributes))
+                rows.append(run_mode(m, engines[m.backend], probes, attrs, targets, ev.attributes, journal))
                 print(f"  {rows[-1]['model_s_per_probe']:.2f} model-s/probe, {rows[-1]['accuracy']:.1f}%", flush=True)
             t = pd.DataFrame(rows)
             t['ratio_vs_paper'] = t.model_s_per_probe.iloc[0] / t.model_s_per_probe if paper(all_modes[0]) else np.nan
             t['targets'] = len(targets)
-            stem = f'cost_{n}probes_{k}attributes' + ('_fast' if a.skip_paper else '')
             t.to_csv(a.out / f'{stem}.csv', index=False)
             print(write_markdown(t, a.out / f'{stem}.md', info))
 
