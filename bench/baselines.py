@@ -10,8 +10,8 @@ cache the first run filled (warm: a second experiment, or a re-run, on the same 
 of that run for all 52 targets (51 of them re-decided from the stored predictions). Then, for each of
 `--windows`, the cold run again with MiniLM reading that many tokens of each text (`max_tokens`; the
 default is `EMBEDDING_WINDOW`, 32), with its accuracy over all 52 targets beside the default's: the one
-lever on the cold cost, since the encoder itself is the floor. Results go to bench/results/baselines.md with the
-machine they ran on.
+lever on the cold cost, since the encoder itself is the floor. Results go to bench/results/baselines.md
+with the machine they ran on.
 """
 from __future__ import annotations
 import argparse, inspect, json, os, shutil, subprocess, sys, tempfile, time
