@@ -14,8 +14,8 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 # %% auto #0
-__all__ = ['DataError', 'parse', 'write_atomic', 'append_line', 'safe_path', 'check_unit', 'Attribute', 'Choice', 'Probe',
-           'Target', 'Decision', 'ADM']
+__all__ = ['DataError', 'parse', 'write_atomic', 'append_line', 'read_jsonl', 'safe_path', 'check_unit', 'Attribute', 'Choice',
+           'Probe', 'Target', 'Decision', 'ADM']
 
 # %% ../nbs/00_core.ipynb #0b1c7b19
 class DataError(ValueError):
@@ -55,6 +55,20 @@ def append_line(path, obj) -> None:
         if n != len(data): raise OSError(f"{path}: short write ({n} of {len(data)} bytes); disk full?")
         os.fsync(fd)
     finally: os.close(fd)
+
+def read_jsonl(path, repair: bool = False) -> list[dict]:
+    "The complete JSON lines of `path` ([] if there is none); a torn last line (a crash mid-write) is left out, and cut from the file with `repair`."
+    path = Path(path)
+    if not path.exists(): return []
+    text = path.read_text()
+    lines, rows = text.splitlines(), []
+    for i, line in enumerate(lines):
+        try: rows.append(json.loads(line))
+        except json.JSONDecodeError:
+            if i < len(lines) - 1: raise ValueError(f"{path}: line {i + 1} is not valid JSON") from None
+    whole = ''.join(l + '\n' for l in lines[:len(rows)])
+    if repair and text != whole: write_atomic(path, whole)  # the next append starts a line of its own
+    return rows
 
 # %% ../nbs/00_core.ipynb #6a7c9c62
 def safe_path(root, *parts) -> Path:

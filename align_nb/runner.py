@@ -15,7 +15,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from tqdm.auto import tqdm
 
-from .core import Decision, Probe, Target, _explain, append_line, write_atomic
+from .core import Decision, Probe, Target, _explain, append_line, read_jsonl, write_atomic
 from .datasets import BENCHMARKS, Benchmark, load_benchmark
 from .engines import EngineConfig, engine_config, load_engine
 from .metrics import OracleADM, RandomADM, correct_choices, score, summarize
@@ -121,14 +121,7 @@ def _versions() -> dict:
 
 def read_results(run_dir: str | Path) -> list[dict]:
     "The complete result lines of a run (a truncated last line, from a crash mid-write, is left out)."
-    path = Path(run_dir) / 'results.jsonl'
-    if not path.exists(): return []
-    lines, rows = path.read_text().splitlines(), []
-    for i, line in enumerate(lines):
-        try: rows.append(json.loads(line))
-        except json.JSONDecodeError:
-            if i < len(lines) - 1: raise ValueError(f"{path}: line {i + 1} is not valid JSON") from None
-    return rows
+    return read_jsonl(Path(run_dir) / 'results.jsonl')
 
 def _tokens(adm) -> tuple[int, int]:
     "Prompt and completion tokens the ADM's engine has used so far ((0, 0) without an engine)."
@@ -146,10 +139,7 @@ def run_experiment(cfg: ExperimentConfig | str | Path | dict, run_dir: str | Pat
         if before != resolved: raise ValueError(f"{run_dir} holds a run of another config; use a new directory (was {before}, now {resolved})")
     bench = load_benchmark(cfg.benchmark, **cfg.loader)
     probes, targets = select_probes(bench, cfg.n_probes, cfg.seed), select_targets(bench, cfg.targets)
-    rows = read_results(run_dir)
-    done = {r['probe_id'] for r in rows}
-    complete = ''.join(json.dumps(r) + '\n' for r in rows)
-    if res_path.exists() and res_path.read_text() != complete: write_atomic(res_path, complete)  # a torn last line (power cut): keep the complete lines
+    done = {r['probe_id'] for r in read_jsonl(res_path, repair=True)}  # a torn last line (power cut) is cut: the complete lines are kept
     todo = [p for p in probes if p.id not in done]
     adm = build_adm(cfg, bench) if todo else None
     if not meta_path.exists():

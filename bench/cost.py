@@ -29,7 +29,7 @@ import psutil
 from tqdm.auto import tqdm
 
 from align_nb.adms import ComparativeRegressionADM, ExpectedScoreADM, JointRegressionADM, RegressionADM
-from align_nb.core import append_line, write_atomic
+from align_nb.core import append_line, read_jsonl
 from align_nb.datasets import load_helpsteer2
 from align_nb.engines import load_engine
 from align_nb.icl import ExampleSelector
@@ -96,22 +96,11 @@ def steps(mode: Mode, probes, attrs) -> list[tuple]:
     "The mode's units of work in its order: (probe, attributes) pairs, attribute by attribute or probe by probe."
     return [(p, [a]) for a in attrs for p in probes] if mode.attribute_major else [(p, list(attrs)) for p in probes]
 
-def read_journal(path: Path) -> list[dict]:
-    "The steps recorded in `path`; a torn last line (the run was killed mid-write) is dropped from the file."
-    if not path.exists(): return []
-    lines, out = path.read_text().splitlines(), []
-    for i, line in enumerate(lines):
-        try: out.append(json.loads(line))
-        except json.JSONDecodeError:
-            if i < len(lines) - 1: raise ValueError(f"{path}: line {i + 1} is not JSON (delete the journal, or run with --fresh)") from None
-            write_atomic(path, ''.join(l + '\n' for l in lines[:-1]))
-    return out
-
 def run_mode(mode: Mode, engine, probes, attrs, targets, bench_attributes, journal: Path) -> dict:
     "Predict `attrs` for every probe in the mode's order, each step journalled so a killed run resumes where it stopped; cost, memory and accuracy."
     adm = mode.build(engine, bench_attributes)
     adm.rescorable = False  # predict exactly `attrs`: deciding a target within them needs no more calls
-    done = [r for r in read_journal(journal) if r['mode'] == mode.name]
+    done = [r for r in read_jsonl(journal, repair=True) if r['mode'] == mode.name]
     for r in done:
         for a, pred in r['predictions'].items(): adm.memo[r['probe'], a] = pred
     todo = [(p, a) for p, a in steps(mode, probes, attrs) if any((p.id, x) not in adm.memo for x in a)]
