@@ -51,9 +51,11 @@ class RegressionADM:
         raise NotImplementedError
 
     def predict(self, probe: Probe, attributes) -> dict[str, dict]:
-        "Predictions of `attributes` for `probe`, memoised per (probe, attribute)."
+        "Predictions of `attributes` for `probe`, memoised per (probe, attribute); a prompt too long for the engine is a failed prediction."
         for a in attributes:
-            if (probe.id, a) not in self.memo: self.memo[probe.id, a] = self.predict_attribute(probe, a)
+            if (probe.id, a) in self.memo: continue
+            try: self.memo[probe.id, a] = self.predict_attribute(probe, a)
+            except PromptTooLong as e: self.memo[probe.id, a] = dict(values=None, reasonings=None, error=str(e), raw=None)  # this prediction fails; the run goes on
         return {a: self.memo[probe.id, a] for a in attributes}
 
     def prepare(self, probes: list[Probe], attributes=None):
@@ -145,8 +147,7 @@ class ExpectedScoreADM(ComparativeRegressionADM):
         (msgs,), (order,) = self.prompts(probe, attribute)
         values, dists = [0.0] * len(probe.choices), {}
         for l, i in zip(letters(len(order)), order):
-            try: lp = np.array(self.engine.option_logprobs(msgs, SCORE_CONTINUATIONS, prefix=f'{{"{l}":{{"score":'))
-            except PromptTooLong as e: return dict(values=None, reasonings=None, error=str(e), raw=dists)  # this probe fails; the run goes on
+            lp = np.array(self.engine.option_logprobs(msgs, SCORE_CONTINUATIONS, prefix=f'{{"{l}":{{"score":'))
             p = np.exp(lp - lp.max()); p /= p.sum()
             values[i] = float(p @ np.arange(101)) / 100
             dists[l] = dict(mass=float(np.exp(lp).sum()), mode=int(p.argmax()))
