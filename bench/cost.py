@@ -8,23 +8,27 @@ targets with a 95% bootstrap CI, and the ratio of model-seconds to the paper pro
 
     python bench/cost.py --probes 10 --attributes 5             # one table
     python bench/cost.py --probes 10 50 --attributes 1 3 5      # one table per (probes, attributes)
+    python bench/cost.py --backend transformers --device cuda   # every mode on the transformers engine, on a GPU
 
 Results go to bench/results/ as CSV and Markdown, with the machine they ran on. Each step (a probe, or
 one attribute of a probe, in the mode's order) is appended to bench/journal/ as it finishes, with its
 costs and predictions, so a run that is killed or crashes goes on where it stopped when started again
-with the same arguments (`--fresh` starts over). The paper protocol at 200 probes is hours of CPU; it
-can be run in pieces this way. The first step after a resume re-reads the few-shot prefix that the KV
-cache held before, and the table counts that.
+with the same arguments (`--fresh` discards the table's journal, every mode's steps). The paper
+protocol at 200 probes is hours of CPU; it can be run in pieces this way. A `--skip-paper` run writes
+to the journal of the full table, so a later run with the paper protocol re-uses its modes' steps
+instead of measuring them again. The first step after a resume re-reads the few-shot prefix that the
+KV cache held before, and the table counts that.
 """
 from __future__ import annotations
-import argparse, json, os, platform, threading, time
-from dataclasses import dataclass
+import argparse, importlib.metadata, json, os, platform, threading, time
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 import pandas as pd
 import psutil
+import torch
 
 from tqdm.auto import tqdm
 
@@ -78,12 +82,18 @@ def modes(train) -> list[Mode]:
         Mode('expected score (transformers)', 'the same on the transformers engine', 'transformers', es, True),
     ]
 
-def machine() -> dict:
-    "The machine and software the numbers come from."
+def version(dist: str) -> str | None:
+    "The installed version of distribution `dist`, or None where it is not installed (llama.cpp on a GPU machine, say)."
+    try: return importlib.metadata.version(dist)
+    except importlib.metadata.PackageNotFoundError: return None
+
+def machine(device: str = 'cpu') -> dict:
+    "The machine and software the numbers come from (and the GPU, when the transformers engine runs on one)."
     cpu = next((l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name')), platform.processor())
-    import llama_cpp, torch, transformers, align_nb
-    return dict(cpu=cpu, cores=os.cpu_count(), memory_gb=round(psutil.virtual_memory().total / 2**30, 1), python=platform.python_version(),
-                llama_cpp_python=llama_cpp.__version__, torch=torch.__version__, transformers=transformers.__version__, align_nb=align_nb.__version__,
+    import align_nb
+    gpu = dict(gpu=torch.cuda.get_device_name(device), cuda=torch.version.cuda) if device.startswith('cuda') else {}
+    return dict(cpu=cpu, cores=os.cpu_count(), memory_gb=round(psutil.virtual_memory().total / 2**30, 1), **gpu, python=platform.python_version(),
+                llama_cpp_python=version('llama_cpp_python'), torch=torch.__version__, transformers=version('transformers'), align_nb=align_nb.__version__,
                 model='SmolLM2-135M-Instruct (GGUF Q4_1 for llama.cpp; transformers loads the same GGUF in float32)')
 
 def accuracy(adm: RegressionADM, probes, targets) -> dict:
@@ -105,6 +115,8 @@ def run_mode(mode: Mode, engine, probes, attrs, targets, bench_attributes, journ
         for a, pred in r['predictions'].items(): adm.memo[r['probe'], a] = pred
     todo = [(p, a) for p, a in steps(mode, probes, attrs) if any((p.id, x) not in adm.memo for x in a)]
     if done: print(f"  resuming: {len(done)} steps from {journal}", flush=True)
+    gpu = getattr(engine, 'device', 'cpu').startswith('cuda')
+    if gpu: torch.cuda.reset_peak_memory_stats(engine.device)
     with PeakRSS() as rss:
         for p, a in tqdm(todo, desc=mode.name, leave=False):
             u0, t0 = engine.usage.model_copy(), time.perf_counter()
@@ -113,13 +125,15 @@ def run_mode(mode: Mode, engine, probes, attrs, targets, bench_attributes, journ
             done.append(dict(mode=mode.name, probe=p.id, attributes=a, model_s=u.seconds - u0.seconds, wall_s=wall,
                              forward_tokens=u.prompt_tokens - u0.prompt_tokens + u.completion_tokens - u0.completion_tokens,
                              reused_tokens=u.reused_tokens - u0.reused_tokens, calls=u.calls - u0.calls, peak_rss_mb=rss.peak / 2**20,
+                             **(dict(peak_gpu_mb=torch.cuda.max_memory_allocated(engine.device) / 2**20) if gpu else {}),
                              predictions={x: dict(values=v['values'], reasonings=v.get('reasonings'), error=v.get('error')) for x, v in preds.items()}))
             append_line(journal, done[-1])
     n, total = len(probes), lambda k: sum(r[k] for r in done)
     return dict(mode=mode.name, backend=mode.backend, lever=mode.lever, probes=n, attributes=len(attrs),
                 model_s_per_probe=total('model_s') / n, wall_s_per_probe=total('wall_s') / n, forward_tokens_per_probe=total('forward_tokens') / n,
                 reused_tokens_per_probe=total('reused_tokens') / n, calls_per_probe=total('calls') / n,
-                peak_rss_mb=max(r['peak_rss_mb'] for r in done), **accuracy(adm, probes, targets))
+                peak_rss_mb=max(r['peak_rss_mb'] for r in done), **accuracy(adm, probes, targets),
+                **(dict(peak_gpu_mb=max(r.get('peak_gpu_mb', 0) for r in done)) if gpu else {}))
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -127,6 +141,9 @@ def main(argv=None):
     ap.add_argument('--attributes', type=int, nargs='+', default=[5], help='how many of the five attributes to predict')
     ap.add_argument('--modes', nargs='*', help='only these modes (by name); the paper protocol is run too, for the ratio, unless --skip-paper')
     ap.add_argument('--skip-paper', action='store_true', help='leave the paper protocol out (cost growth of the fast modes; no ratio)')
+    ap.add_argument('--backend', choices=['as-listed', 'transformers'], default='as-listed',
+                    help="'transformers': every mode on the transformers engine (the GPU path; llama.cpp is built for CPU here)")
+    ap.add_argument('--device', default='cpu', help="the transformers engine's device: cpu, or cuda for the GPU")
     ap.add_argument('--seed', type=int, default=0)
     ap.add_argument('--out', type=Path, default=OUT)
     ap.add_argument('--journal', type=Path, default=JOURNAL, help='where each step is recorded as it finishes: a run killed or crashed resumes from here')
@@ -136,15 +153,22 @@ def main(argv=None):
     engines = {}
     paper = lambda m: m.name == 'paper protocol'
     all_modes = [m for m in modes(train.probes) if (not a.modes or m.name in a.modes or paper(m)) and not (a.skip_paper and paper(m))]
-    for b in {m.backend for m in all_modes}: engines[b] = load_engine('smollm2-llamacpp' if b == 'llamacpp' else 'smollm2', cache=False)
+    if a.backend == 'transformers':  # one engine for every mode; the llama.cpp expected-score row would repeat the transformers one
+        es_lever = next(m.lever for m in modes(train.probes) if m.name == 'expected score (llama.cpp)')
+        all_modes = [replace(m, backend='transformers', lever=es_lever if m.name == 'expected score (transformers)' else m.lever)
+                     for m in all_modes if m.name != 'expected score (llama.cpp)']
+    for b in {m.backend for m in all_modes}:
+        engines[b] = load_engine('smollm2-llamacpp' if b == 'llamacpp' else dict(kind='transformers', device=a.device), cache=False)
     a.out.mkdir(parents=True, exist_ok=True); a.journal.mkdir(parents=True, exist_ok=True)
-    info = machine()
+    info = machine(a.device)
+    engine_suffix = f"_transformers-{a.device.replace(':', '')}" if a.backend == 'transformers' else ''
+    suffix = ('_fast' if a.skip_paper else '') + engine_suffix
     for n in a.probes:
         probes = select_probes(ev, n, a.seed)
         for k in a.attributes:
             attrs = ev.attribute_names[:k]
-            stem = f'cost_{n}probes_{k}attributes' + ('_fast' if a.skip_paper else '')
-            journal = a.journal / f'{stem}_seed{a.seed}.jsonl'
+            stem = f'cost_{n}probes_{k}attributes{suffix}'
+            journal = a.journal / f'cost_{n}probes_{k}attributes{engine_suffix}_seed{a.seed}.jsonl'  # shared with --skip-paper: its modes count for the whole table later
             if a.fresh: journal.unlink(missing_ok=True)
             targets = [t for t in ev.targets if set(t.attributes) <= set(attrs)]
             rows = []
@@ -165,7 +189,7 @@ def write_markdown(t: pd.DataFrame, path: Path, info: dict) -> str:
     "The table `t` (one row per mode) as Markdown in `path`, with the levers and the machine; returns the text."
     n, k, nt = int(t.probes.iloc[0]), int(t.attributes.iloc[0]), int(t.targets.iloc[0])
     md = (f"# Cost of few-shot comparative regression: {n} HelpSteer2 eval probes, {k} attribute(s), {nt} targets\n\n"
-          + t[COLUMNS].round(2).to_markdown(index=False) + "\n\n"
+          + t[[c for c in COLUMNS + ['peak_gpu_mb'] if c in t]].round(2).to_markdown(index=False) + "\n\n"
           + '\n'.join(f"- **{r.mode}**: {r.lever}" for r in t.itertuples()) + "\n\n"
           + f"Few-shot examples cut to {EXAMPLE_CHARS} characters in every mode. Machine: `{json.dumps(info)}`\n")
     path.write_text(md)
