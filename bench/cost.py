@@ -149,6 +149,8 @@ def main(argv=None):
     ap.add_argument('--journal', type=Path, default=JOURNAL, help='where each step is recorded as it finishes: a run killed or crashed resumes from here')
     ap.add_argument('--fresh', action='store_true', help='discard the journal of these tables and measure from scratch')
     a = ap.parse_args(argv)
+    if a.device != 'cpu' and a.backend != 'transformers':  # else a GPU row would land in a CPU table of the same name
+        ap.error('--device applies to --backend transformers only (llama.cpp runs on the CPU here)')
     ev, train = load_helpsteer2(), load_helpsteer2('train')
     engines = {}
     paper = lambda m: m.name == 'paper protocol'
