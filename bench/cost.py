@@ -154,9 +154,10 @@ def main(argv=None):
     ev, train = load_helpsteer2(), load_helpsteer2('train')
     engines = {}
     paper = lambda m: m.name == 'paper protocol'
-    all_modes = [m for m in modes(train.probes) if (not a.modes or m.name in a.modes or paper(m)) and not (a.skip_paper and paper(m))]
+    listed = modes(train.probes)
+    all_modes = [m for m in listed if (not a.modes or m.name in a.modes or paper(m)) and not (a.skip_paper and paper(m))]
     if a.backend == 'transformers':  # one engine for every mode; the llama.cpp expected-score row would repeat the transformers one
-        es_lever = next(m.lever for m in modes(train.probes) if m.name == 'expected score (llama.cpp)')
+        es_lever = next(m.lever for m in listed if m.name == 'expected score (llama.cpp)')
         all_modes = [replace(m, backend='transformers', lever=es_lever if m.name == 'expected score (transformers)' else m.lever)
                      for m in all_modes if m.name != 'expected score (llama.cpp)']
     for b in {m.backend for m in all_modes}:
