@@ -171,12 +171,13 @@ def run_config(run_dir: str | Path) -> ExperimentConfig:
     if not path.exists(): raise FileNotFoundError(f"{path} not found: {run_dir} is not a run directory")
     return ExperimentConfig.model_validate(json.loads(path.read_text())['config'])
 
-def score_run(run_dir: str | Path, targets: list[str] | None = None, metric: str = 'euclidean') -> pd.DataFrame:
-    "One row per (target, probe) like `evaluate`, from a run's stored decisions; other `targets` are decided from stored predictions."
+def score_run(run_dir: str | Path, targets: list[str] | str | None = None, metric: str = 'euclidean') -> pd.DataFrame:
+    "One row per (target, probe) like `evaluate`, from a run's stored decisions; other `targets` (or `'all'`) are decided from stored predictions."
     from align_nb.adms import decide_from_predictions
     cfg = run_config(run_dir)
     bench = load_benchmark(cfg.benchmark, **cfg.loader)
-    tgts, probes = select_targets(bench, targets if targets is not None else cfg.targets), {p.id: p for p in bench.probes}
+    names = None if targets == 'all' else targets if targets is not None else cfg.targets
+    tgts, probes = select_targets(bench, names), {p.id: p for p in bench.probes}
     out = []
     for row in read_results(run_dir):
         p, stored = probes[row['probe_id']], row['decisions']
@@ -255,6 +256,6 @@ def main(argv=None) -> int:
     if a.cmd == 'run':
         out = run_experiment(a.config, a.out, a.overrides, progress=not a.quiet)
         a = argparse.Namespace(run=out, targets=None, by='k')
-    targets = None if not a.targets else [t.name for t in load_benchmark(run_config(a.run).benchmark, **run_config(a.run).loader).targets] if a.targets == ['all'] else a.targets
+    targets = 'all' if a.targets == ['all'] else a.targets
     print(summarize(score_run(a.run, targets), by=None if a.by == 'none' else a.by).round(1).to_markdown(index=False))
     return 0
