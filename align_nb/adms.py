@@ -82,22 +82,10 @@ def _orders(n_options: int, n_samples: int, shuffle: bool, *key) -> list[list[in
     "One option order per sample: shuffled reproducibly from `key`, or the original order."
     return [option_order(n_options, seed_of(*key, s) if shuffle else None) for s in range(n_samples)]
 
-def _sample_many(engine: Engine, prompt_lists: list[list], schema: dict, temperature: float, max_tokens: int, seed: int) -> list[list]:
-    "`_sample` of each prompt list, in as few `generate_json` calls as possible (the engine batches them): the same seeds, so the same samples."
-    same = [all(p == ps[0] for p in ps) for ps in prompt_lists]
-    out = [None] * len(prompt_lists)
-    for n in sorted({len(ps) for ps, r in zip(prompt_lists, same) if r}):  # identical prompts: one prompt with n seeded samples
-        idx = [i for i, (ps, r) in enumerate(zip(prompt_lists, same)) if r and len(ps) == n]
-        for i, row in zip(idx, engine.generate_json([prompt_lists[i][0] for i in idx], schema, n, temperature, max_tokens, seed)): out[i] = row
-    idx = [i for i, r in enumerate(same) if not r]  # distinct prompts: one sample each
-    if idx:
-        rows = iter(engine.generate_json([p for i in idx for p in prompt_lists[i]], schema, 1, temperature, max_tokens, seed))
-        for i in idx: out[i] = [next(rows)[0] for _ in prompt_lists[i]]
-    return out
-
 def _sample(engine: Engine, prompts: list, schema: dict, temperature: float, max_tokens: int, seed: int):
     "One sample per prompt; identical prompts become one prompt with several (seeded) samples."
-    return _sample_many(engine, [prompts], schema, temperature, max_tokens, seed)[0]
+    if all(p == prompts[0] for p in prompts): return engine.generate_json([prompts[0]], schema, len(prompts), temperature, max_tokens, seed)[0]
+    return [r[0] for r in engine.generate_json(prompts, schema, 1, temperature, max_tokens, seed)]
 
 def _mean_scores(samples, orders, n_options: int, key=lambda v, l: v[l]['score']) -> tuple[list | None, list, str | None]:
     "Average score/100 per original option over valid samples; reasoning from the first valid sample."
@@ -204,31 +192,24 @@ class JointRegressionADM(RegressionADM):
             out.append((joint_user(shorten(ex, self.example_chars), order, [self.attribute(a) for a in attributes]), joint_answer(ex, order, attributes)))
         return out
 
-    def messages(self, probe: Probe, attributes: list[str], orders: list[list[int]]) -> list:
-        "The joint prompt of `probe` for `attributes`, once per sample's option order."
-        ex = self.examples(probe, attributes)
-        return [joint_messages(probe, o, [self.attribute(a) for a in attributes], ex) for o in orders]
-
     def predict(self, probe: Probe, attributes) -> dict[str, dict]:
         "Predictions of `attributes` for `probe`: the ones not memoised yet come from one joint prompt (per sample)."
-        self.prepare([probe], attributes)
+        missing = [a for a in dict.fromkeys(attributes) if (probe.id, a) not in self.memo]
+        if missing:
+            orders = _orders(len(probe.choices), self.n_samples, self.shuffle, self.seed, probe.id)
+            ex = self.examples(probe, missing)
+            msgs = [joint_messages(probe, o, [self.attribute(a) for a in missing], ex) for o in orders]
+            samples = _sample(self.engine, msgs, joint_schema(len(probe.choices), missing), self.temperature, self.max_tokens, self.seed)
+            for a in missing:
+                values, _, err = _mean_scores(samples, orders, len(probe.choices), key=lambda v, l, a=a: v[l][a])
+                self.memo[probe.id, a] = dict(values=values, reasonings=None, error=err, raw=[s.text for s in samples])
         return {a: self.memo[probe.id, a] for a in attributes}
 
     def predict_attribute(self, probe, attribute): return self.predict(probe, [attribute])[attribute]
 
     def prepare(self, probes: list[Probe], attributes=None):
-        "Predict `attributes` (default: those each probe is labelled on) of every probe: one joint prompt each, all sent to the engine at once."
-        groups = {}  # probes asking for the same attributes of the same number of options share a schema, so one engine call
-        for p in probes:
-            missing = [a for a in dict.fromkeys(attributes or p.attributes) if (p.id, a) not in self.memo]
-            if missing: groups.setdefault((len(p.choices), tuple(missing)), []).append(p)
-        for (n, missing), ps in groups.items():
-            orders = [_orders(n, self.n_samples, self.shuffle, self.seed, p.id) for p in ps]
-            msgs = [self.messages(p, list(missing), o) for p, o in zip(ps, orders)]
-            for p, o, samples in zip(ps, orders, _sample_many(self.engine, msgs, joint_schema(n, list(missing)), self.temperature, self.max_tokens, self.seed)):
-                for a in missing:
-                    values, _, err = _mean_scores(samples, o, n, key=lambda v, l, a=a: v[l][a])
-                    self.memo[p.id, a] = dict(values=values, reasonings=None, error=err, raw=[s.text for s in samples])
+        "Predict `attributes` (default: those the probes are labelled on) probe by probe: one joint prompt each."
+        for p in probes: self.predict(p, attributes or p.attributes)
 
 # %% ../nbs/13_adms.ipynb #e7c9320b
 def _vote(probe: Probe, samples, orders, weights) -> tuple[int | None, str, str | None]:
