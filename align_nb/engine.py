@@ -21,8 +21,8 @@ from tqdm.auto import tqdm
 # %% auto #0
 __all__ = ['Messages', 'SMOLLM2_GGUF', 'merge_system', 'as_messages', 'TemplateError', 'render_chat', 'validate_json',
            'int_ranges_to_enums', 'Sample', 'Usage', 'cache_root', 'content_key', 'GenerationCache', 'sample_seed',
-           'EngineError', 'PromptTooLong', 'single_token_ids', 'shared_prefix', 'Engine', 'generate_json',
-           'smollm2_path', 'file_digest']
+           'EngineError', 'PromptTooLong', 'single_token_ids', 'shared_prefix', 'option_prefixes', 'chain_logprob',
+           'Engine', 'generate_json', 'smollm2_path', 'file_digest']
 
 # %% ../nbs/06_engine.ipynb #7c25bac2
 Messages = list[dict[str, str]]
@@ -169,6 +169,15 @@ def shared_prefix(a: Sequence, b: Sequence) -> int:
         if x != y: break
         n += 1
     return n
+
+# %% ../nbs/06_engine.ipynb #35275a7a
+def option_prefixes(options: Sequence[Sequence[int]]) -> list[tuple[int, ...]]:
+    "The distinct proper prefixes of the token lists `options`, sorted (so depth first): a next-token distribution is needed after each."
+    return sorted({tuple(o[:t]) for o in options for t in range(1, len(o))})
+
+def chain_logprob(option: Sequence[int], next_logprobs) -> float:
+    "Log-probability of the token list `option`: `next_logprobs` maps each prefix (a tuple; `()` is the prompt alone) to next-token log-probabilities."
+    return float(sum(next_logprobs[tuple(option[:t])][option[t]] for t in range(len(option))))
 
 # %% ../nbs/06_engine.ipynb #70873f1d
 class Engine:

@@ -6,7 +6,7 @@ Docs: https://align-nb.github.io/align_nb/hf_engine.html.md"""
 
 # %% ../nbs/07_hf_engine.ipynb #915adf4b
 from __future__ import annotations
-import hashlib, json, os, shutil, time
+import hashlib, inspect, json, os, shutil, time
 from pathlib import Path
 from typing import Sequence
 
@@ -15,7 +15,8 @@ import xgrammar as xgr
 from transformers import AutoModelForCausalLM, AutoTokenizer, DynamicCache, LogitsProcessor
 from xgrammar.contrib.hf import LogitsProcessor as GrammarProcessor
 
-from .engine import Engine, EngineError, Messages, as_messages, cache_root, file_digest, merge_system, shared_prefix, single_token_ids, smollm2_path
+from .engine import (Engine, EngineError, Messages, as_messages, cache_root, chain_logprob, file_digest, merge_system, shared_prefix,
+                             single_token_ids, smollm2_path)
 
 # %% auto #0
 __all__ = ['DEMO_MESSAGES', 'DEMO_SCHEMA', 'folder_fingerprint', 'SeededSampler', 'TransformersEngine', 'option_logprobs',
@@ -128,12 +129,21 @@ TransformersEngine._generate = _generate
 def _ids(self, text: str) -> list[int]:
     return self.tokenizer(text, add_special_tokens=False).input_ids
 
-def _tree_mask(n_prefix: int, lengths: list[int]) -> torch.Tensor:
-    "Boolean (1, 1, q, n_prefix + q) mask: every packed token sees the prefix and the earlier tokens of its own option."
-    q = sum(lengths)
-    group = torch.repeat_interleave(torch.arange(len(lengths)), torch.tensor(lengths))
-    own = (group[:, None] == group[None, :]) & torch.ones(q, q, dtype=torch.bool).tril()
-    return torch.cat([torch.ones(q, n_prefix, dtype=torch.bool), own], 1)[None, None]
+def _tree_mask(n_prompt: int, nodes: list[tuple]) -> torch.Tensor:
+    "Boolean (1, 1, q, n_prompt + q) mask over `nodes` (option prefixes, one packed token each): each sees the prompt, itself and its own shorter prefixes."
+    at = {p: i for i, p in enumerate(nodes)}
+    own = torch.zeros(len(nodes), len(nodes), dtype=torch.bool)
+    for i, p in enumerate(nodes): own[i, [at[p[:t]] for t in range(1, len(p) + 1)]] = True
+    return torch.cat([torch.ones(len(nodes), n_prompt, dtype=torch.bool), own], 1)[None, None]
+
+def _groups(opts: list[list[int]], chunk: int) -> list[tuple[list[int], list[tuple]]]:
+    "Option indices in consecutive groups whose distinct prefixes fit one pass of at most `chunk` tokens (an option needing more goes alone), with those prefixes."
+    groups, take, nodes = [], [], set()
+    for b, o in enumerate(opts):
+        mine = {tuple(o[:t]) for t in range(1, len(o))}
+        if take and len(nodes | mine) > chunk: groups.append((take, sorted(nodes))); take, nodes = [], set()
+        take.append(b); nodes |= mine
+    return groups + [(take, sorted(nodes))]
 
 def _crop(cache, length: int):
     "Cut `cache` back to its first `length` tokens (a negative count to remove reads the same in old and new transformers)."
@@ -146,34 +156,32 @@ def _prefill(self, ids: list[int]):
     k = shared_prefix(ids[:-1], last)  # at least one token always runs: its logits are needed
     if k and cache is not None: _crop(cache, k)
     else: k, cache = 0, DynamicCache()
-    out = self.model(torch.tensor([ids[k:]], device=self.device), past_key_values=cache, use_cache=True)
+    last_only = dict(logits_to_keep=1) if 'logits_to_keep' in inspect.signature(self.model.forward).parameters else {}  # every built-in causal LM takes it
+    out = self.model(torch.tensor([ids[k:]], device=self.device), past_key_values=cache, use_cache=True, **last_only)  # the other positions' logits are never read
     self._last_prompt = (ids, out.past_key_values)
     return out.logits[0, -1], out.past_key_values, k
 
 @torch.inference_mode()
 def option_logprobs(self, prompt, options, prefix: str = '', chunk: int = 2048):
-    "Log-probability of each option continuing `prompt` (+ `prefix`): the prompt runs once (reusing a shared prefix), then all options in tree-masked passes."
+    "Log-probability of each option continuing `prompt` (+ `prefix`): the prompt runs once (reusing a shared prefix), then the options' distinct prefixes in tree-masked passes."
     ids = _ids(self, self.prepare(prompt) + prefix)
     opts = [_ids(self, o) for o in options]
     if not all(opts): raise ValueError(f"option {options[[bool(o) for o in opts].index(False)]!r} has no tokens")
     t0 = time.perf_counter()
     logits, cache, reused = _prefill(self, ids)
-    first = torch.log_softmax(logits.float(), -1)
-    res, n = [first[o[0]].item() for o in opts], len(ids)
-    rows = [b for b, o in enumerate(opts) if len(o) > 1]  # each feeds all but its last token
-    while rows:
-        take, size = [], 0
-        while rows and (not take or size + len(opts[rows[0]]) - 1 <= chunk): take.append(rows.pop(0)); size += len(opts[take[-1]]) - 1
-        lengths = [len(opts[b]) - 1 for b in take]
-        flat = torch.tensor([[t for b in take for t in opts[b][:-1]]], device=self.device)
-        pos = torch.tensor([[n + j for l in lengths for j in range(l)]], device=self.device)
-        lp = torch.log_softmax(self.model(flat, attention_mask=_tree_mask(n, lengths).to(self.device), position_ids=pos, past_key_values=cache).logits[0].float(), -1)
-        _crop(cache, n)  # the pass appended the options: back to the prompt alone
-        k = 0
-        for b, l in zip(take, lengths):
-            res[b] += lp[k + torch.arange(l), torch.tensor(opts[b][1:], device=self.device)].sum().item()
-            k += l
-    self.usage.add(prompt_tokens=n - reused + sum(len(o) - 1 for o in opts), reused_tokens=reused, seconds=time.perf_counter() - t0)
+    first = torch.log_softmax(logits.float(), -1).cpu()
+    res, n, fed = [0.0] * len(opts), len(ids), 0
+    for take, nodes in _groups(opts, chunk):
+        nexts = {(): first}
+        if nodes:
+            flat = torch.tensor([[p[-1] for p in nodes]], device=self.device)
+            pos = torch.tensor([[n + len(p) - 1 for p in nodes]], device=self.device)
+            out = self.model(flat, attention_mask=_tree_mask(n, nodes).to(self.device), position_ids=pos, past_key_values=cache)
+            _crop(cache, n)  # the pass appended the prefixes: back to the prompt alone
+            nexts.update(zip(nodes, torch.log_softmax(out.logits[0].float(), -1).cpu()))
+            fed += len(nodes)
+        for b in take: res[b] = chain_logprob(opts[b], nexts)
+    self.usage.add(prompt_tokens=n - reused + fed, reused_tokens=reused, seconds=time.perf_counter() - t0)
     return res
 
 @torch.inference_mode()

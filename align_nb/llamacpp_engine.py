@@ -10,9 +10,11 @@ import json, os, time
 from pathlib import Path
 
 import numpy as np
+import llama_cpp
 from llama_cpp import Llama, LlamaGrammar
 
-from .engine import Engine, EngineError, PromptTooLong, as_messages, file_digest, int_ranges_to_enums, render_chat, shared_prefix, single_token_ids, smollm2_path
+from .engine import (Engine, EngineError, PromptTooLong, as_messages, chain_logprob, file_digest, int_ranges_to_enums, option_prefixes,
+                             render_chat, shared_prefix, single_token_ids, smollm2_path)
 
 # %% auto #0
 __all__ = ['LlamaCppEngine', 'option_logprobs', 'next_token_logprobs']
@@ -75,14 +77,18 @@ LlamaCppEngine._generate = _generate
 
 # %% ../nbs/08_llamacpp_engine.ipynb #402bf9bc
 def _scorer(self) -> Llama:
-    "A second context keeping every position's logits, created on first use."
+    "A second context for scoring, so that generation keeps its own KV cache; created on first use."
     if self._scorer is None:
-        self._scorer = Llama(model_path=str(self.path), n_ctx=self.n_ctx, n_threads=self.n_threads, verbose=False, logits_all=True, **self.llama_kwargs)
+        self._scorer = Llama(model_path=str(self.path), n_ctx=self.n_ctx, n_threads=self.n_threads, verbose=False, **self.llama_kwargs)
     return self._scorer
 
 def _log_softmax(x: np.ndarray) -> np.ndarray:
     x = x - x.max(-1, keepdims=True)
     return x - np.log(np.exp(x).sum(-1, keepdims=True))
+
+def _next_logprobs(s: Llama) -> np.ndarray:
+    "Log-probabilities of the token after the last one `s` evaluated (llama.cpp computes that position's logits only)."
+    return _log_softmax(np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(s.ctx, -1), shape=(s.n_vocab(),)).astype(np.float64))
 
 def _read_prompt(self, ids: list[int], then: int = 0) -> tuple[Llama, int]:
     "Evaluate `ids` in the scorer (room left for `then` more tokens), keeping the longest prefix shared with what it holds; the scorer and the tokens reused."
@@ -94,21 +100,19 @@ def _read_prompt(self, ids: list[int], then: int = 0) -> tuple[Llama, int]:
     return s, k
 
 def option_logprobs(self, prompt, options, prefix: str = ''):
-    "Log-probability of each option continuing `prompt` (+ `prefix`); the prompt is evaluated once (reusing a shared prefix) and rewound after each option."
+    "Log-probability of each option continuing `prompt` (+ `prefix`): the prompt is evaluated once (reusing a shared prefix), then each distinct option prefix, one token each."
     ids, opts = self.tokenize(self.prepare(prompt) + prefix), [self.tokenize(o, special=False) for o in options]
     if not all(opts): raise ValueError(f"option {options[[bool(o) for o in opts].index(False)]!r} has no tokens")
     t0 = time.perf_counter()
     s, reused = _read_prompt(self, ids, max(map(len, opts)))
-    n, res, n_tok = len(ids), [], len(ids) - reused
-    for oid in opts:
-        s.n_tokens = n  # back to the prompt
-        s.eval(oid)
-        lp = _log_softmax(np.asarray(s.scores[n - 1:n - 1 + len(oid)], dtype=np.float64))
-        res.append(float(lp[np.arange(len(oid)), oid].sum()))
-        n_tok += len(oid)
+    n, nexts = len(ids), {(): _next_logprobs(s)}
+    for p in option_prefixes(opts):  # depth first: the cache holds the prompt and p[:-1], so only p's last token runs
+        s.n_tokens = n + len(p) - 1
+        s.eval(p[-1:])
+        nexts[p] = _next_logprobs(s)
     s.n_tokens = n  # the scorer holds exactly the prompt, for the next call to reuse
-    self.usage.add(prompt_tokens=n_tok, reused_tokens=reused, seconds=time.perf_counter() - t0)
-    return res
+    self.usage.add(prompt_tokens=n - reused + len(nexts) - 1, reused_tokens=reused, seconds=time.perf_counter() - t0)
+    return [chain_logprob(o, nexts) for o in opts]
 
 def next_token_logprobs(self, prompt, candidates, prefix: str = ''):
     "Log-probability of each single-token candidate as the next token after `prompt` (+ `prefix`), reusing a shared prefix."
@@ -116,7 +120,7 @@ def next_token_logprobs(self, prompt, candidates, prefix: str = ''):
     p = self.tokenize(self.prepare(prompt) + prefix)
     t0 = time.perf_counter()
     s, reused = _read_prompt(self, p)
-    lp = _log_softmax(np.asarray(s.scores[len(p) - 1], dtype=np.float64))
+    lp = _next_logprobs(s)
     self.usage.add(prompt_tokens=len(p) - reused, reused_tokens=reused, seconds=time.perf_counter() - t0)
     return {c: float(lp[i]) for c, i in ids.items()}
 

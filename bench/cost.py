@@ -78,8 +78,8 @@ def modes(train) -> list[Mode]:
         Mode('fixed, attribute-major', '+ probes run attribute by attribute: the few-shot prefix stays in the KV cache', 'llamacpp', cr(fixed, 5, 0.7), True),
         Mode('fixed, attribute-major, 1 greedy sample', '+ one greedy sample instead of 5 at T=0.7', 'llamacpp', cr(fixed, 1, 0.0), True),
         Mode('joint, fixed, 1 greedy sample', 'every attribute in one prompt (no reasoning), 5 fixed examples, one greedy sample, probe by probe', 'llamacpp', joint, False),
-        Mode('expected score (llama.cpp)', 'expected-score regression: one scoring pass, no sampling; fixed, attribute-major', 'llamacpp', es, True),
-        Mode('expected score (transformers)', 'the same on the transformers engine', 'transformers', es, True),
+        Mode('expected score (llama.cpp)', 'expected-score regression: no sampling, the 101 scores read per option (one token per distinct prefix); fixed, attribute-major', 'llamacpp', es, True),
+        Mode('expected score (transformers)', 'expected-score regression on transformers: the 101 scores read per option in one tree-masked pass; fixed, attribute-major', 'transformers', es, True),
     ]
 
 def version(dist: str) -> str | None:
@@ -154,12 +154,9 @@ def main(argv=None):
     ev, train = load_helpsteer2(), load_helpsteer2('train')
     engines = {}
     paper = lambda m: m.name == 'paper protocol'
-    listed = modes(train.probes)
-    all_modes = [m for m in listed if (not a.modes or m.name in a.modes or paper(m)) and not (a.skip_paper and paper(m))]
+    all_modes = [m for m in modes(train.probes) if (not a.modes or m.name in a.modes or paper(m)) and not (a.skip_paper and paper(m))]
     if a.backend == 'transformers':  # one engine for every mode; the llama.cpp expected-score row would repeat the transformers one
-        es_lever = next(m.lever for m in listed if m.name == 'expected score (llama.cpp)')
-        all_modes = [replace(m, backend='transformers', lever=es_lever if m.name == 'expected score (transformers)' else m.lever)
-                     for m in all_modes if m.name != 'expected score (llama.cpp)']
+        all_modes = [replace(m, backend='transformers') for m in all_modes if m.name != 'expected score (llama.cpp)']
     for b in {m.backend for m in all_modes}:
         engines[b] = load_engine('smollm2-llamacpp' if b == 'llamacpp' else dict(kind='transformers', device=a.device), cache=False)
     a.out.mkdir(parents=True, exist_ok=True); a.journal.mkdir(parents=True, exist_ok=True)
