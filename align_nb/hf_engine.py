@@ -15,8 +15,8 @@ import xgrammar as xgr
 from transformers import AutoModelForCausalLM, AutoTokenizer, DynamicCache, LogitsProcessor
 from xgrammar.contrib.hf import LogitsProcessor as GrammarProcessor
 
-from .engine import (Engine, EngineError, Messages, as_messages, cache_root, chain_logprob, file_digest, merge_system, shared_prefix,
-                             single_token_ids, smollm2_path)
+from .engine import (Engine, EngineError, Messages, as_messages, cache_root, chain_logprob, file_digest, merge_system, option_prefixes,
+                             shared_prefix, single_token_ids, smollm2_path)
 
 # %% auto #0
 __all__ = ['DEMO_MESSAGES', 'DEMO_SCHEMA', 'folder_fingerprint', 'SeededSampler', 'TransformersEngine', 'option_logprobs',
@@ -140,7 +140,7 @@ def _groups(opts: list[list[int]], chunk: int) -> list[tuple[list[int], list[tup
     "Option indices in consecutive groups whose distinct prefixes fit one pass of at most `chunk` tokens (an option needing more goes alone), with those prefixes."
     groups, take, nodes = [], [], set()
     for b, o in enumerate(opts):
-        mine = {tuple(o[:t]) for t in range(1, len(o))}
+        mine = set(option_prefixes([o]))
         if take and len(nodes | mine) > chunk: groups.append((take, sorted(nodes))); take, nodes = [], set()
         take.append(b); nodes |= mine
     return groups + [(take, sorted(nodes))]
