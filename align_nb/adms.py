@@ -29,11 +29,12 @@ def seed_of(*parts) -> int:
     "A reproducible 32-bit seed from any parts (probe id, attribute, sample index...)."
     return int(content_key('seed', *parts)[:8], 16)
 
-def decide_from_predictions(probe: Probe, predictions: list[dict[str, float]], target: Target, metric: str = 'euclidean') -> int:
-    "Index of the choice whose predicted attribute values are closest to `target`."
+def decide_from_predictions(probe: Probe, predictions: list[dict[str, float]], target: Target, metric: str = 'euclidean') -> tuple[int, bool]:
+    "Index of the choice whose predicted attribute values are closest to `target`, and whether other choices tie with it."
     missing = [a for a in target.attributes if any(a not in p for p in predictions)]
     if missing: raise KeyError(f"no prediction of {missing} for probe {probe.id}")
-    return closest(np.array([[p[a] for a in target.attributes] for p in predictions]), target, metric)[0]
+    best = closest(np.array([[p[a] for a in target.attributes] for p in predictions]), target, metric)
+    return best[0], len(best) > 1
 
 # %% ../nbs/13_adms.ipynb #6c62de77
 class RegressionADM:
@@ -59,9 +60,10 @@ class RegressionADM:
         return {a: self.memo[probe.id, a] for a in attributes}
 
     def prepare(self, probes: list[Probe], attributes=None):
-        "Predict `attributes` (default: those the probes are labelled on) of every probe, attribute by attribute (`evaluate` calls this first)."
+        "Predict `attributes` (default: each probe's own labelled ones) of every probe, attribute by attribute (`evaluate` calls this first)."
         for a in attributes or sorted({a for p in probes for a in p.attributes}):
-            for p in probes: self.predict(p, [a])
+            for p in probes:
+                if attributes or a in p.attributes: self.predict(p, [a])
 
     def decide(self, probe: Probe, target: Target) -> Decision:
         t0 = time.perf_counter()
@@ -73,9 +75,9 @@ class RegressionADM:
         if failed: return Decision(probe_id=probe.id, choice=None, error='; '.join(f"{a}: {e}" for a, e in failed.items()), raw=raw, seconds=seconds)
         ok = {a: p for a, p in preds.items() if not p.get('error')}
         predictions = [{a: p['values'][i] for a, p in ok.items()} for i in range(len(probe.choices))]
-        i = decide_from_predictions(probe, predictions, target, self.metric)
+        i, tied = decide_from_predictions(probe, predictions, target, self.metric)
         reasoning = ' '.join(f"{a}: {ok[a]['reasonings'][i]}" for a in target.attributes if ok[a].get('reasonings'))
-        return Decision(probe_id=probe.id, choice=i, reasoning=reasoning, predictions=predictions, raw=raw, seconds=seconds)
+        return Decision(probe_id=probe.id, choice=i, reasoning=reasoning, predictions=predictions, raw=raw, seconds=seconds, tied=tied)
 
 # %% ../nbs/13_adms.ipynb #49d3e1bc
 def _orders(n_options: int, n_samples: int, shuffle: bool, *key) -> list[list[int]]:
@@ -83,9 +85,8 @@ def _orders(n_options: int, n_samples: int, shuffle: bool, *key) -> list[list[in
     return [option_order(n_options, seed_of(*key, s) if shuffle else None) for s in range(n_samples)]
 
 def _sample(engine: Engine, prompts: list, schema: dict, temperature: float, max_tokens: int, seed: int):
-    "One sample per prompt; identical prompts become one prompt with several (seeded) samples."
-    if all(p == prompts[0] for p in prompts): return engine.generate_json([prompts[0]], schema, len(prompts), temperature, max_tokens, seed)[0]
-    return [r[0] for r in engine.generate_json(prompts, schema, 1, temperature, max_tokens, seed)]
+    "Sample k of a decision from prompt k, seeded as sample k: prompts that repeat (options shuffled alike) still give independent samples."
+    return [r[0] for r in engine.generate_json(prompts, schema, 1, temperature, max_tokens, seed, first_sample=range(len(prompts)))]
 
 def _mean_scores(samples, orders, n_options: int, key=lambda v, l: v[l]['score']) -> tuple[list | None, list, str | None]:
     "Average score/100 per original option over valid samples; reasoning from the first valid sample."
@@ -212,8 +213,8 @@ class JointRegressionADM(RegressionADM):
         for p in probes: self.predict(p, attributes or p.attributes)
 
 # %% ../nbs/13_adms.ipynb #e7c9320b
-def _vote(probe: Probe, samples, orders, weights) -> tuple[int | None, str, str | None]:
-    "Weighted vote over the valid samples (negative weight: a vote against); ties go to the option a positive sample chose first."
+def _vote(probe: Probe, samples, orders, weights) -> tuple[int | None, str, str | None, bool]:
+    "Weighted vote over the valid samples (negative weight: a vote against); ties go to the option a positive sample chose first (and are flagged)."
     votes, first, valid = np.zeros(len(probe.choices)), {}, 0
     for s, o, w in zip(samples, orders, weights):
         if not s.ok: continue
@@ -221,10 +222,10 @@ def _vote(probe: Probe, samples, orders, weights) -> tuple[int | None, str, str 
         i = o[letters(len(o)).index(s.value['choice'])]
         votes[i] += w
         if w > 0: first.setdefault(i, s.value['reasoning'])
-    if not valid: return None, '', f"all {len(samples)} samples failed: {samples[0].error}"
+    if not valid: return None, '', f"all {len(samples)} samples failed: {samples[0].error}", False
     tied = np.flatnonzero(votes == votes.max()).tolist()
     winner = next((i for i in first if i in tied), tied[0])
-    return winner, first.get(winner, ''), None
+    return winner, first.get(winner, ''), None, len(tied) > 1
 
 class UnalignedADM:
     "Multiple-choice pick with one sentence of reasoning; shuffled options and a majority vote over `n_samples`."
@@ -236,8 +237,8 @@ class UnalignedADM:
         t0 = time.perf_counter()
         orders = _orders(len(probe.choices), self.n_samples, self.shuffle, self.seed, probe.id)
         samples = _sample(self.engine, [choice_messages(probe, o) for o in orders], choice_schema(len(probe.choices)), self.temperature, self.max_tokens, self.seed)
-        i, why, err = _vote(probe, samples, orders, [1] * len(samples))
-        return Decision(probe_id=probe.id, choice=i, reasoning=why, error=err, raw=[s.text for s in samples], seconds=time.perf_counter() - t0)
+        i, why, err, tied = _vote(probe, samples, orders, [1] * len(samples))
+        return Decision(probe_id=probe.id, choice=i, reasoning=why, error=err, raw=[s.text for s in samples], seconds=time.perf_counter() - t0, tied=tied)
 
 # %% ../nbs/13_adms.ipynb #49862858
 class PromptAlignedADM:
@@ -270,8 +271,8 @@ class PromptAlignedADM:
         msgs = [aligned_messages(probe, o, target, self.attributes, negate=k >= self.n_positive) for k, o in enumerate(orders)]
         msgs = [m[:1] + ex + m[1:] for m in msgs]
         samples = _sample(self.engine, msgs, choice_schema(len(probe.choices)), self.temperature, self.max_tokens, self.seed)
-        i, why, err = _vote(probe, samples, orders, [1] * self.n_positive + [-1] * self.n_negative)
-        return Decision(probe_id=probe.id, choice=i, reasoning=why, error=err, raw=[s.text for s in samples], seconds=time.perf_counter() - t0)
+        i, why, err, tied = _vote(probe, samples, orders, [1] * self.n_positive + [-1] * self.n_negative)
+        return Decision(probe_id=probe.id, choice=i, reasoning=why, error=err, raw=[s.text for s in samples], seconds=time.perf_counter() - t0, tied=tied)
 
 # %% ../nbs/13_adms.ipynb #99383e92
 FEATURES = ('embedding', 'length')
@@ -348,7 +349,7 @@ class RewardModelADM(RegressionADM):
     def decide(self, probe, target):
         if self.heads: return super().decide(probe, target)
         r = self.rewards(probe)[:, 0]
-        return Decision(probe_id=probe.id, choice=int(r.argmax()), reasoning='Highest scalar reward.', raw=r.tolist())
+        return Decision(probe_id=probe.id, choice=int(r.argmax()), reasoning='Highest scalar reward.', raw=r.tolist(), tied=int((r == r.max()).sum()) > 1)
 
 # %% ../nbs/13_adms.ipynb #b10e6731
 class ValueModelADM(RegressionADM):

@@ -184,6 +184,7 @@ class Decision(_Model):
     raw: Any = None  # raw model output(s)
     seconds: float = Field(default=0.0, ge=0)
     error: str | None = None
+    tied: bool = False  # the choice broke a tie: other options were predicted (or voted) exactly as good
 
     @model_validator(mode='after')
     def _failed_has_error(self):

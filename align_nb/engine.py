@@ -222,11 +222,13 @@ def _attempt(self, prepared, schema, temperature, max_tokens, seeds) -> list[Sam
     return samples
 
 def generate_json(self, prompts: Sequence[str | Messages], schema: dict, n_samples: int = 1, temperature: float = 0.0,
-                  max_tokens: int = 256, seed: int = 0, progress: bool = False) -> list[list[Sample]]:
-    "`n_samples` schema-valid samples (or failed samples with raw text) per prompt; cached, batched, seeded, retried."
+                  max_tokens: int = 256, seed: int = 0, progress: bool = False, first_sample: Sequence[int] | None = None) -> list[list[Sample]]:
+    "`n_samples` schema-valid samples (or failed samples with raw text) per prompt; cached, batched, seeded, retried; prompt i's samples are numbered from `first_sample[i]` (default 0)."
     _validator(json.dumps(schema, sort_keys=True))  # a broken schema fails here, before any model call
     prepared = [self.prepare(p) for p in prompts]
-    jobs = [(i, s) for i in range(len(prompts)) for s in range(n_samples)]
+    first = list(first_sample) if first_sample is not None else [0] * len(prompts)
+    if len(first) != len(prompts): raise ValueError(f"first_sample has {len(first)} entries for {len(prompts)} prompts")
+    jobs = [(i, s) for i in range(len(prompts)) for s in range(first[i], first[i] + n_samples)]
     schema_text = json.dumps(schema)  # property order matters to the output, so it is part of the key
     key = lambda i, s: content_key(self.fingerprint, prepared[i], schema_text, temperature, max_tokens, sample_seed(seed, s))
     out = {}
@@ -251,7 +253,7 @@ def generate_json(self, prompts: Sequence[str | Messages], schema: dict, n_sampl
         for j in todo:
             if out[j].error.startswith('truncated'): budget[j] = min(2 * budget[j], 4 * max_tokens)
     bar.close()
-    return [[out[i, s] for s in range(n_samples)] for i in range(len(prompts))]
+    return [[out[i, s] for s in range(first[i], first[i] + n_samples)] for i in range(len(prompts))]
 
 Engine.generate_json = generate_json
 

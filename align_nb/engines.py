@@ -16,7 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 from .engine import Engine
 
 # %% auto #0
-__all__ = ['EngineConfig', 'SHORTCUTS', 'TransformersConfig', 'LlamaCppConfig', 'OpenAIConfig', 'engine_config', 'load_engine']
+__all__ = ['EngineConfig', 'SHORTCUTS', 'TransformersConfig', 'LlamaCppConfig', 'OpenAIConfig', 'SimulatedConfig',
+           'engine_config', 'load_engine']
 
 # %% ../nbs/10_engines.ipynb #60b5da76
 class _Config(BaseModel):
@@ -65,11 +66,22 @@ class OpenAIConfig(_Config):
                 raise ValueError("base_url carries a password; pass credentials through the environment variable named in `api_key_env`")
         return d
 
-EngineConfig = Annotated[Union[TransformersConfig, LlamaCppConfig, OpenAIConfig], Field(discriminator='kind')]
+class SimulatedConfig(_Config):
+    "The simulated backbone (`align_nb.simulated`): a measuring instrument that answers from a benchmark's true labels with a dialled skill."
+    kind: Literal['simulated'] = 'simulated'
+    benchmark: str | None = None  # the benchmark whose labels it knows; None: the experiment's own
+    loader: dict = {}             # keyword arguments of that benchmark's loader
+    noise: float = Field(0.0, ge=0)  # sigma of the score noise, in points on 0-100
+    position_bias: float = Field(0.0, ge=0, le=1)
+    invalid_rate: float = Field(0.0, ge=0, le=1)
+    flip_rate: float = Field(0.0, ge=0, le=1)
+    max_retries: int = Field(2, ge=0)
+
+EngineConfig = Annotated[Union[TransformersConfig, LlamaCppConfig, OpenAIConfig, SimulatedConfig], Field(discriminator='kind')]
 _adapter = TypeAdapter(EngineConfig)
 
 # %% ../nbs/10_engines.ipynb #3ba74a6d
-SHORTCUTS = {'smollm2': dict(kind='transformers'), 'smollm2-llamacpp': dict(kind='llamacpp')}
+SHORTCUTS = {'smollm2': dict(kind='transformers'), 'smollm2-llamacpp': dict(kind='llamacpp'), 'simulated': dict(kind='simulated')}
 
 def _is_dir(path: str) -> bool:
     "Whether `path` is a folder; False for strings that cannot be paths at all (too long, NUL bytes)."
@@ -85,10 +97,17 @@ def engine_config(spec: str | dict | BaseModel = 'smollm2') -> EngineConfig:
         else: raise ValueError(f"unknown engine {spec!r}: use one of {sorted(SHORTCUTS)}, a .gguf file, a model folder, or a config with 'kind'")
     return _adapter.validate_python(spec)
 
-def load_engine(spec: str | dict | BaseModel = 'smollm2', cache=True) -> Engine:
-    "Build the engine described by `spec` (see `engine_config`); `cache` as for `Engine`."
+def load_engine(spec: str | dict | BaseModel = 'smollm2', cache=True, benchmark=None) -> Engine:
+    "Build the engine described by `spec` (see `engine_config`); `cache` as for `Engine`; `benchmark`: the one a simulated backbone knows when its config names none."
     cfg = engine_config(spec)
     args = cfg.model_dump(exclude={'kind'})
+    if cfg.kind == 'simulated':
+        from align_nb.datasets import load_benchmark
+        from align_nb.simulated import SimulatedEngine
+        bench, loader = args.pop('benchmark'), args.pop('loader')
+        if bench is not None: benchmark = load_benchmark(bench, **loader)
+        if benchmark is None: raise ValueError("the simulated backbone answers from a benchmark's labels: name one in its config (benchmark: helpsteer2) or run it in an experiment")
+        return SimulatedEngine(benchmark.probes, benchmark.attributes, cache=cache, **args)
     if cfg.kind == 'transformers':
         from align_nb.hf_engine import TransformersEngine
         return TransformersEngine(cache=cache, **args)

@@ -17,8 +17,8 @@ from tqdm.auto import tqdm
 from .core import ADM, Decision, Probe, Target
 
 # %% auto #0
-__all__ = ['METRICS', 'distances', 'closest', 'correct_choices', 'RandomADM', 'OracleADM', 'score', 'evaluate', 'accuracy_ci',
-           'summarize', 'plot_accuracy']
+__all__ = ['METRICS', 'RESULT_COLUMNS', 'distances', 'closest', 'correct_choices', 'RandomADM', 'OracleADM', 'score', 'evaluate',
+           'accuracy_ci', 'summarize', 'plot_accuracy']
 
 # %% ../nbs/04_metrics.ipynb #4e58d08a
 METRICS = ('euclidean', 'l1')
@@ -66,10 +66,12 @@ def score(decision: Decision, probe: Probe, target: Target, metric: str = 'eucli
     if best is None: return None
     if decision.choice is not None and decision.choice >= len(probe.choices):
         raise ValueError(f"decision for {probe.id} chose {decision.choice} but the probe has {len(probe.choices)} choices")
-    return dict(target=target.name, k=target.k, probe_id=probe.id, choice=decision.choice, failed=decision.failed,
+    return dict(target=target.name, k=target.k, probe_id=probe.id, choice=decision.choice, failed=decision.failed, tied=decision.tied,
                 correct=float(decision.choice in best), n_choices=len(probe.choices), n_correct_choices=len(best), seconds=decision.seconds)
 
 # %% ../nbs/04_metrics.ipynb #106cffec
+RESULT_COLUMNS = ['target', 'k', 'probe_id', 'choice', 'failed', 'tied', 'correct', 'n_choices', 'n_correct_choices', 'seconds']  # one scored decision
+
 def evaluate(adm: ADM, probes: Iterable[Probe], targets: Iterable[Target], metric: str = 'euclidean', progress: bool = True) -> pd.DataFrame:
     "Run `adm` on every (target, probe) pair that the target can score; one row per pair."
     probes, targets, rows = list(probes), list(targets), []
@@ -82,7 +84,7 @@ def evaluate(adm: ADM, probes: Iterable[Probe], targets: Iterable[Target], metri
         row = score(d, p, t, metric)
         row['seconds'] = row['seconds'] or time.perf_counter() - t0
         rows.append(row)
-    return pd.DataFrame(rows, columns=['target', 'k', 'probe_id', 'choice', 'failed', 'correct', 'n_choices', 'n_correct_choices', 'seconds'])
+    return pd.DataFrame(rows, columns=RESULT_COLUMNS)
 
 # %% ../nbs/04_metrics.ipynb #62716b71
 def _mean_of_means(matrix: np.ndarray, idx: np.ndarray, axis: int = -1) -> np.ndarray:
@@ -103,7 +105,7 @@ def accuracy_ci(matrix: np.ndarray, n_resamples: int = 2000, seed: int = 0, leve
 
 # %% ../nbs/04_metrics.ipynb #1146f00d
 def summarize(results: pd.DataFrame, by: str | None = 'target', n_resamples: int = 2000, seed: int = 0) -> pd.DataFrame:
-    "Accuracy (%) with 95% CI, analytic random accuracy (%), scored and failed counts, per `by` ('target', 'k' or None for overall)."
+    "Accuracy (%) with 95% CI, analytic random accuracy (%), scored and failed counts, the shares (%) of failed and tied decisions, per `by` ('target', 'k' or None for overall)."
     results = results.assign(random_expected=results.n_correct_choices / results.n_choices)
     groups = [('all', results)] if by is None else list(results.groupby(by, sort=by != 'target'))
     rows = []
@@ -112,6 +114,7 @@ def summarize(results: pd.DataFrame, by: str | None = 'target', n_resamples: int
         acc, lo, hi = accuracy_ci(mat, n_resamples, seed)
         rnd = g.groupby('target', sort=False).random_expected.mean().mean()
         rows.append({by or 'scope': key, 'targets': g.target.nunique(), 'probes': g.probe_id.nunique(), 'scored': len(g), 'failed': int(g.failed.sum()),
+                     'failed_pct': 100 * g.failed.mean(), 'tied_pct': 100 * g.tied.mean(),
                      'accuracy': 100 * acc, 'ci_low': 100 * lo, 'ci_high': 100 * hi, 'random_expected': 100 * rnd})
     return pd.DataFrame(rows)
 

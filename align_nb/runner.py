@@ -18,7 +18,7 @@ from tqdm.auto import tqdm
 from .core import Decision, Probe, Target, _explain, append_line, read_jsonl, write_atomic
 from .datasets import BENCHMARKS, Benchmark, load_benchmark
 from .engines import EngineConfig, engine_config, load_engine
-from .metrics import OracleADM, RandomADM, correct_choices, score, summarize
+from .metrics import RESULT_COLUMNS, OracleADM, RandomADM, correct_choices, score, summarize
 
 # %% auto #0
 __all__ = ['ADM_KINDS', 'ADMSpec', 'ExperimentConfig', 'read_yaml_mapping', 'load_config', 'select_probes', 'select_targets',
@@ -101,7 +101,7 @@ def _build_adm(cfg: ExperimentConfig, bench: Benchmark, engine=None):
         return adms.EmbeddingRegressionADM(load_benchmark(cfg.benchmark, **{**cfg.loader, 'split': 'train'}).probes, bench.attributes, **params)
     if engine is None:
         if cfg.engine is None: raise ValueError(f"the {kind!r} decision maker needs an `engine` in the config")
-        engine = load_engine(cfg.engine)
+        engine = load_engine(cfg.engine, benchmark=bench)  # a simulated backbone knows the experiment's own benchmark
     if kind == 'unaligned': return adms.UnalignedADM(engine, seed=cfg.seed, **params)
     few = params.pop('few_shot', None)
     if few:
@@ -185,10 +185,12 @@ def score_run(run_dir: str | Path, targets: list[str] | str | None = None, metri
         for t in tgts:
             if correct_choices(p, t, metric) is None: continue
             if t.name in stored: d = Decision.model_validate(stored[t.name])
-            elif preds is not None: d = Decision(probe_id=p.id, choice=decide_from_predictions(p, preds, t, metric))
+            elif preds is not None:
+                i, tied = decide_from_predictions(p, preds, t, metric)
+                d = Decision(probe_id=p.id, choice=i, tied=tied)
             else: raise ValueError(f"{run_dir}: probe {p.id} has no decision for target {t.name!r} and no stored predictions to re-score it (the ADM is not a regressor)")
             out.append(score(d, p, t, metric))
-    return pd.DataFrame(out, columns=['target', 'k', 'probe_id', 'choice', 'failed', 'correct', 'n_choices', 'n_correct_choices', 'seconds'])
+    return pd.DataFrame(out, columns=RESULT_COLUMNS)
 
 # %% ../nbs/15_runner.ipynb #092a8014
 def to_align_io(run_dir: str | Path, path: str | Path | None = None) -> Path:

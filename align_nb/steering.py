@@ -17,7 +17,7 @@ from pydantic import BaseModel, ValidationError
 from .adms import decide_from_predictions
 from .core import Choice, Decision, Probe, Target, parse, write_atomic
 from .datasets import BENCHMARKS, Benchmark, load_benchmark
-from .engines import SHORTCUTS, load_engine
+from .engines import SHORTCUTS, engine_config, load_engine
 from .prompts import letters
 from .runner import ADM_KINDS, ADMSpec, ExperimentConfig, build_adm
 
@@ -95,7 +95,7 @@ def resteer(run: SteeringRun, target: Target) -> tuple[int | None, str]:
     if not preds: return None, f"{run.adm} chooses in one model call for one target: press Run to decide for this target"
     missing = [a for a in target.attributes if a not in preds[0]]
     if missing: return None, f"no stored prediction of {', '.join(missing)}: press Run to predict it"
-    return decide_from_predictions(run.probe, preds, target), 're-decided from stored predictions, no model call'
+    return decide_from_predictions(run.probe, preds, target)[0], 're-decided from stored predictions, no model call'
 
 # %% ../nbs/17_steering.ipynb #a1a1d877
 def prediction_chart(run: SteeringRun, target: Target | None = None, width: float = 3.4) -> bytes | None:
@@ -279,8 +279,10 @@ def _adm(self: SteeringExplorer, bench_name: str, backbone: str, kind: str):
     if key not in self._adms:
         engine = None
         if kind not in NO_LLM_KINDS:
-            if backbone not in self._loaded: self._loaded[backbone] = PromptRecorder(load_engine(self.engines[backbone]))
-            engine = self._loaded[backbone]
+            spec = self.engines[backbone]
+            at = (backbone, bench_name) if engine_config(spec).kind == 'simulated' else backbone  # a simulated backbone knows one benchmark
+            if at not in self._loaded: self._loaded[at] = PromptRecorder(load_engine(spec, benchmark=self._bench(bench_name)))
+            engine = self._loaded[at]
         cfg = ExperimentConfig(benchmark=bench_name, loader=self.loaders.get(bench_name, {}), adm=ADMSpec(kind=kind, params=self.adm_params.get(kind, {})), seed=self.seed)
         self._adms[key] = build_adm(cfg, self._bench(bench_name), engine=engine)
     return self._adms[key]
@@ -290,7 +292,7 @@ def _one(self: SteeringExplorer, bench_name: str, probe: Probe, target: Target, 
     "Run one decision maker on one backbone, advancing the progress bar per model step."
     self.status.value = f"{kind} on {backbone}: loading…"
     adm = self._adm(bench_name, backbone, kind)
-    rec = self._loaded.get(backbone) if kind not in NO_LLM_KINDS else None
+    rec = adm.engine if kind not in NO_LLM_KINDS else None  # its PromptRecorder
     if rec is not None: rec.prompts.clear()
     u0 = rec.usage.model_copy() if rec is not None else None
     t0 = time.perf_counter()

@@ -177,13 +177,13 @@ def sweep_status(root) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 def sweep_table(root) -> pd.DataFrame:
-    "Accuracy with its CI and failures, one row per finished experiment of the sweep at `root`."
+    "Accuracy with its CI, failures and the shares (%) of failed and tied decisions, one row per finished experiment of the sweep at `root`."
     status, rows = sweep_status(root), []
     for n in status[status.state == 'done'].experiment:
         benchmark, adm, backbone, seed = n.split('/')
         s = summarize(score_run(safe_path(root, n)), by=None).iloc[0]
         rows.append(dict(benchmark=benchmark, adm=adm, backbone=backbone, seed=int(seed[4:]), probes=int(s.probes), targets=int(s.targets),
-                         accuracy=s.accuracy, ci_low=s.ci_low, ci_high=s.ci_high, failed=int(s.failed)))
+                         accuracy=s.accuracy, ci_low=s.ci_low, ci_high=s.ci_high, failed=int(s.failed), failed_pct=s.failed_pct, tied_pct=s.tied_pct))
     return pd.DataFrame(rows)
 
 # %% ../nbs/21_sweep.ipynb #61b051f6

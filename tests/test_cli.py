@@ -32,3 +32,17 @@ def test_sweep_command_runs_resumes_and_reports_failures(data_root, tmp_path):
     sweep.write_text(sweep.read_text().replace('naacl24', 'opinionqa'))
     again = subprocess.run([str(exe), 'sweep', str(sweep), '--out', str(tmp_path / 'root'), '--quiet'], capture_output=True, text=True, timeout=600)
     assert again.returncode != 0 and 'holds another sweep' in again.stderr
+
+def test_simulated_backbone_runs_from_a_config(data_root, tmp_path):
+    "`engine: {kind: simulated}` is a backbone like any other: exact labels give the oracle's 100%, with no failure (ties only among equally labelled options)."
+    exe = Path(sys.executable).parent / 'align-nb'
+    cfg = tmp_path / 'sim.yaml'
+    cfg.write_text("benchmark: naacl24\nadm: {kind: comparative-regression}\nengine: {kind: simulated}\n")
+    out = subprocess.run([str(exe), 'run', str(cfg), '--out', str(tmp_path / 'run'), '--quiet'], capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stderr
+    head, _, *rows = [[c.strip() for c in l.strip('|').split('|')] for l in out.stdout.splitlines() if l.startswith('|')]
+    for r in rows:
+        row = dict(zip(head, r))
+        assert (row['accuracy'], row['failed'], row['failed_pct']) == ('100', '0', '0') and 'tied_pct' in row, out.stdout
+    listed = subprocess.run([str(exe), 'list'], capture_output=True, text=True, timeout=120)
+    assert 'simulated' in listed.stdout

@@ -121,3 +121,18 @@ def test_results_explorer_bad_folder(tmp_path):
     rx.paths.value = str(tmp_path)
     rx.load_button.click()
     assert 'no run folders' in rx.status.value and str(tmp_path) in rx.status.value
+
+def test_simulated_backbone_in_the_explorer(data_root):
+    "The simulated backbone is one of the explorer's backbones: on a benchmark probe its regression column chooses what the labels say."
+    ex = SteeringExplorer(adms=('comparative-regression', 'prompt-aligned'), backbones=('simulated',))
+    assert 'simulated' in ex.backbone_select.options
+    ex.probe.value = 0
+    for a, box in ex.includes.items(): box.value = a == 'correctness'
+    ex.sliders['correctness'].value = 1.0
+    ex.run_button.click(); ex.wait(120)
+    assert ex.error.value == '', ex.error.value
+    p = ex._bench('helpsteer2').probes[0]
+    best = int(np.argmax([c.values['correctness'] for c in p.choices]))
+    assert [r.backbone for r in ex.history] == ['simulated', 'simulated']
+    assert [r.decision.choice for r in ex.history] == [best, best]
+    assert ex.history[0].decision.predictions[best]['correctness'] == p.choices[best].values['correctness']
