@@ -25,9 +25,11 @@ $(VENV)/.installed: pyproject.toml Makefile
 	$(BIN)/python -m ipykernel install --sys-prefix --name align-nb --display-name "align_nb" >/dev/null
 	touch $@
 
-## main job: oracle / random / analytic-random accuracy on every benchmark, then the HelpSteer2 reproduction (SmolLM2, 5 probes)
+## main job: oracle / random / analytic-random accuracy on every benchmark; every decision maker with the simulated
+## backbone beside its independent expectation (100 HelpSteer2 probes); then the HelpSteer2 reproduction (SmolLM2, 5 probes)
 demo: setup
 	$(BIN)/align-nb-validate
+	$(BIN)/align-nb-known-answer --n-probes 100
 	$(BIN)/align-nb reproduce helpsteer2
 
 ## the whole test suite: every notebook, then pytest
