@@ -8,6 +8,7 @@ Docs: https://align-nb.github.io/align_nb/engine.html.md"""
 from __future__ import annotations
 import hashlib, importlib.util, json, os, time
 from functools import lru_cache
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -18,11 +19,13 @@ import platformdirs
 from pydantic import BaseModel, ConfigDict
 from tqdm.auto import tqdm
 
+from .core import write_atomic
+
 # %% auto #0
 __all__ = ['Messages', 'SMOLLM2_GGUF', 'merge_system', 'as_messages', 'TemplateError', 'render_chat', 'validate_json',
            'int_ranges_to_enums', 'Sample', 'Usage', 'cache_root', 'content_key', 'GenerationCache', 'sample_seed',
-           'EngineError', 'PromptTooLong', 'single_token_ids', 'shared_prefix', 'option_prefixes', 'chain_logprob',
-           'Engine', 'generate_json', 'smollm2_path', 'file_digest']
+           'EngineError', 'PromptTooLong', 'too_long', 'single_token_ids', 'shared_prefix', 'option_prefixes',
+           'chain_logprob', 'Engine', 'generate_json', 'smollm2_path', 'file_digest', 'package_versions']
 
 # %% ../nbs/06_engine.ipynb #7c25bac2
 Messages = list[dict[str, str]]
@@ -153,6 +156,11 @@ class EngineError(RuntimeError):
 class PromptTooLong(ValueError):
     "A prompt, with what must follow it, does not fit the model's context window (that request fails; the run goes on)."
 
+def too_long(n: int, n_ctx: int, then: int = 0, fix: str = 'shorten it, e.g. with example_chars= or fewer examples') -> str:
+    "Why a prompt of `n` tokens (followed by `then` more) cannot run in an `n_ctx`-token context, and what to change."
+    return f"prompt is {n} tokens" + (f" + {then} to score" if then else '') + f": over the {n_ctx}-token context ({fix})"
+
+
 def single_token_ids(candidates: Sequence[str], tokenize) -> dict[str, int]:
     "Token id of each candidate under `tokenize`; a candidate that is not exactly one token is an error."
     ids = {}
@@ -270,10 +278,33 @@ def smollm2_path() -> Path:
     return path
 
 # %% ../nbs/06_engine.ipynb #bef9850c
-def file_digest(path, chunk: int = 1 << 20, limit: int | None = None) -> str:
-    "SHA-256 of a file (of its first `limit` bytes if given)."
-    h, n = hashlib.sha256(), 0
+def _sha256(path, chunk: int = 1 << 22) -> str:
+    "SHA-256 of the whole content of the file at `path`."
+    h = hashlib.sha256()
     with open(path, 'rb') as f:
-        while (b := f.read(chunk)) and (limit is None or n < limit):
-            h.update(b); n += len(b)
+        while b := f.read(chunk): h.update(b)
     return h.hexdigest()
+
+def _read_digests(path: Path) -> dict:
+    "The digest memo at `path`; one that is absent or unreadable is empty."
+    try: memo = json.loads(path.read_text())
+    except (OSError, ValueError): return {}
+    return memo if isinstance(memo, dict) else {}
+
+def file_digest(path) -> str:
+    "SHA-256 of a file's whole content, remembered per (path, size, mtime, ctime) in `cache_root()/digests.json`: a model file is read once per machine."
+    path = Path(path).resolve()
+    st, memo_path = path.stat(), cache_root() / 'digests.json'
+    stamp = [st.st_size, st.st_mtime_ns, st.st_ctime_ns]
+    hit = _read_digests(memo_path).get(str(path))
+    if isinstance(hit, list) and hit[:3] == stamp: return hit[3]
+    digest = _sha256(path)
+    memo = {k: v for k, v in _read_digests(memo_path).items() if Path(k).exists()}  # read again (another process may have added to it); forget deleted files
+    memo[str(path)] = stamp + [digest]
+    try: memo_path.parent.mkdir(parents=True, exist_ok=True); write_atomic(memo_path, json.dumps(memo))
+    except OSError: pass  # a read-only cache folder: the file is hashed again next time
+    return digest
+
+def package_versions(*packages: str) -> str:
+    "`name=version` of each installed package, joined by ':' (the libraries in an engine's fingerprint)."
+    return ':'.join(f"{p}={version(p)}" for p in packages)

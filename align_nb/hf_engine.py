@@ -6,7 +6,7 @@ Docs: https://align-nb.github.io/align_nb/hf_engine.html.md"""
 
 # %% ../nbs/07_hf_engine.ipynb #915adf4b
 from __future__ import annotations
-import hashlib, inspect, json, os, shutil, time
+import hashlib, inspect, json, math, os, shutil, time
 from pathlib import Path
 from typing import Sequence
 
@@ -15,8 +15,8 @@ import xgrammar as xgr
 from transformers import AutoModelForCausalLM, AutoTokenizer, DynamicCache, LogitsProcessor
 from xgrammar.contrib.hf import LogitsProcessor as GrammarProcessor
 
-from .engine import (Engine, EngineError, Messages, as_messages, cache_root, chain_logprob, file_digest, merge_system, option_prefixes,
-                             shared_prefix, single_token_ids, smollm2_path)
+from .engine import (Engine, EngineError, Messages, PromptTooLong, as_messages, cache_root, chain_logprob, file_digest, merge_system,
+                             option_prefixes, package_versions, shared_prefix, single_token_ids, smollm2_path, too_long, validate_json)
 
 # %% auto #0
 __all__ = ['DEMO_MESSAGES', 'DEMO_SCHEMA', 'folder_fingerprint', 'SeededSampler', 'TransformersEngine', 'option_logprobs',
@@ -24,11 +24,11 @@ __all__ = ['DEMO_MESSAGES', 'DEMO_SCHEMA', 'folder_fingerprint', 'SeededSampler'
 
 # %% ../nbs/07_hf_engine.ipynb #d83a65a2
 def folder_fingerprint(folder) -> str:
-    "Fingerprint of a model folder: its config and tokenizer files, and the size and first MiB of each weight file."
+    "Fingerprint of a model folder: its config and tokenizer files, and the whole content of each weight file (digests remembered by `file_digest`)."
     h = hashlib.sha256()
     for p in sorted(Path(folder).iterdir()):
         if p.suffix in ('.json', '.jinja', '.txt', '.model'): h.update(p.name.encode() + p.read_bytes())
-        elif p.suffix in ('.safetensors', '.bin', '.gguf'): h.update(f"{p.name}:{p.stat().st_size}:{file_digest(p, limit=1 << 20)}".encode())
+        elif p.suffix in ('.safetensors', '.bin', '.gguf'): h.update(f"{p.name}:{file_digest(p)}".encode())
     return h.hexdigest()
 
 # %% ../nbs/07_hf_engine.ipynb #e1a1a894
@@ -75,7 +75,7 @@ class TransformersEngine(Engine):
         else:
             if not path.is_dir(): raise EngineError(f"model folder not found: {path}")
             self.fingerprint, folder = f"hf:{folder_fingerprint(path)}", path
-        self.fingerprint += f":{dtype}"
+        self.fingerprint += f":{dtype}:{package_versions('transformers', 'torch', 'xgrammar')}"
         if not any(Path(folder).glob('*.safetensors')): raise EngineError(f"{folder} has no .safetensors weights; pickled weights (.bin, .pt) are refused because loading them can run code")
         self.tokenizer = AutoTokenizer.from_pretrained(folder, trust_remote_code=trust_remote_code)
         self.tokenizer.padding_side = 'left'
@@ -83,6 +83,7 @@ class TransformersEngine(Engine):
         if chat_template: self.tokenizer.chat_template = chat_template
         self.model = AutoModelForCausalLM.from_pretrained(folder, dtype=getattr(torch, dtype), trust_remote_code=trust_remote_code, use_safetensors=True).to(device).eval()
         self.device, self.name = device, str(model if not gguf_file else path / gguf_file)
+        self.n_ctx = getattr(self.model.config.get_text_config(), 'max_position_embeddings', None)  # the trained context; None: the config states none
         self._compiler, self._grammars = None, {}
         self.load_seconds = time.perf_counter() - t0
 
@@ -107,7 +108,7 @@ def _grammar(self, schema: dict):
     return self._grammars[key]
 
 @torch.inference_mode()
-def _generate(self, prepared, schema, temperature, max_tokens, seeds):
+def _generate_batch(self, prepared, schema, temperature, max_tokens, seeds):
     "One batched, grammar-constrained generate() call."
     enc = self.tokenizer(prepared, return_tensors='pt', padding=True, add_special_tokens=False).to(self.device)
     procs = [GrammarProcessor(_grammar(self, schema))] + ([SeededSampler(seeds, temperature)] if temperature > 0 else [])
@@ -123,11 +124,28 @@ def _generate(self, prepared, schema, temperature, max_tokens, seeds):
                         completion_tokens=n_gen, seconds=seconds))
     return res
 
+def _generate(self, prepared, schema, temperature, max_tokens, seeds):
+    "Batched generation within the context: a prompt that fills it fails; one whose answer could overflow it runs alone, with the tokens left."
+    n, ctx = [len(ids) for ids in self.tokenizer(prepared, add_special_tokens=False).input_ids], self.n_ctx or math.inf
+    res = [dict(text='', prompt_tokens=0, completion_tokens=0, seconds=0.0, error=too_long(k, self.n_ctx)) if k >= ctx else None for k in n]
+    runs = [([i for i, k in enumerate(n) if k + max_tokens <= ctx], max_tokens)] + [([i], ctx - k) for i, k in enumerate(n) if k < ctx < k + max_tokens]
+    for rows, budget in runs:
+        if not rows: continue
+        for i, r in zip(rows, _generate_batch(self, [prepared[i] for i in rows], schema, temperature, budget, [seeds[i] for i in rows])):
+            if budget < max_tokens and r['completion_tokens'] >= budget and (err := validate_json(r['text'], schema)[1]):
+                r['error'] = f"prompt is {n[i]} tokens: the answer reached the {self.n_ctx}-token context after {budget} tokens ({err})"
+            res[i] = r
+    return res
+
 TransformersEngine._generate = _generate
 
 # %% ../nbs/07_hf_engine.ipynb #f112d9ee
 def _ids(self, text: str) -> list[int]:
     return self.tokenizer(text, add_special_tokens=False).input_ids
+
+def _fits(self, n: int, then: int = 0):
+    "Raise `PromptTooLong` if a prompt of `n` tokens, followed by `then` more, overflows the model's context."
+    if self.n_ctx and n + then > self.n_ctx: raise PromptTooLong(too_long(n, self.n_ctx, then))
 
 def _tree_mask(n_prompt: int, nodes: list[tuple]) -> torch.Tensor:
     "Boolean (1, 1, q, n_prompt + q) mask over `nodes` (option prefixes, one packed token each): each sees the prompt, itself and its own shorter prefixes."
@@ -167,6 +185,7 @@ def option_logprobs(self, prompt, options, prefix: str = '', chunk: int = 2048):
     ids = _ids(self, self.prepare(prompt) + prefix)
     opts = [_ids(self, o) for o in options]
     if not all(opts): raise ValueError(f"option {options[[bool(o) for o in opts].index(False)]!r} has no tokens")
+    _fits(self, len(ids), max(map(len, opts)))
     t0 = time.perf_counter()
     logits, cache, reused = _prefill(self, ids)
     first = torch.log_softmax(logits.float(), -1).cpu()
@@ -189,6 +208,7 @@ def next_token_logprobs(self, prompt, candidates, prefix: str = ''):
     "Log-probability of each single-token candidate as the next token after `prompt` (+ `prefix`), in one forward pass (reusing a shared prefix)."
     tok = single_token_ids(candidates, lambda c: _ids(self, c))
     ids = _ids(self, self.prepare(prompt) + prefix)
+    _fits(self, len(ids))
     t0 = time.perf_counter()
     logits, _, reused = _prefill(self, ids)
     lp = torch.log_softmax(logits.float(), -1)

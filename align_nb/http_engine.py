@@ -6,7 +6,7 @@ Docs: https://align-nb.github.io/align_nb/http_engine.html.md"""
 
 # %% ../nbs/09_http_engine.ipynb #f285750e
 from __future__ import annotations
-import os, socket, subprocess, sys, time
+import os, socket, subprocess, sys, time, warnings
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
@@ -37,8 +37,9 @@ class OpenAIEngine(Engine):
         self.base_url, self.model, self.api_key_env = base_url.rstrip('/'), model, api_key_env
         self.timeout, self.retries, self.concurrency = timeout, retries, concurrency
         self.response_format, self.int_ranges_as_enums, self.merge_system_role = response_format, int_ranges_as_enums, merge_system_role
-        self.fingerprint = f"openai:{self.base_url}:{model}"
         self.client = httpx.Client(timeout=timeout)
+        self.served_model = _served_model(self)  # the server's id for the model; None: it could not say
+        self.fingerprint = f"openai:{self.base_url}:{self.served_model or model + ':unverified'}"
 
     @classmethod
     def for_llamacpp(cls, base_url: str, model: str = 'default', **kw):
@@ -53,17 +54,33 @@ class OpenAIEngine(Engine):
         return merge_system(msgs) if self.merge_system_role else msgs
 
 # %% ../nbs/09_http_engine.ipynb #9be8359b
-def _post(self, path: str, payload: dict) -> dict:
-    "POST JSON with bounded, backed-off retries of transient failures; unreachable servers raise `EngineError`."
+def _request(self, method: str, path: str, payload: dict | None = None) -> dict:
+    "A JSON request with bounded, backed-off retries of transient failures; unreachable servers raise `EngineError`."
     key = os.environ.get(self.api_key_env) if self.api_key_env else None
     headers = {'Authorization': f'Bearer {key}'} if key else {}
     @retry(retry=retry_if_exception(_transient), stop=stop_after_attempt(self.retries), wait=wait_exponential(multiplier=0.5, max=8), reraise=True)
     def call():
-        r = self.client.post(f'{self.base_url}{path}', json=payload, headers=headers)
+        r = self.client.request(method, f'{self.base_url}{path}', json=payload, headers=headers)
         r.raise_for_status()
         return r.json()
     try: return call()
     except httpx.ConnectError as e: raise EngineError(f"cannot reach {self.base_url} ({e}); is the server running?") from None
+
+def _post(self, path: str, payload: dict) -> dict:
+    "POST JSON to the server (see `_request`)."
+    return _request(self, 'POST', path, payload)
+
+def _served_model(self) -> str | None:
+    "The id the server reports (GET /models) for the configured model: the entry of that name, or the one model served; None, with a warning, if it cannot say."
+    try:
+        entries = {m['id']: m for m in _request(self, 'GET', '/models')['data']}
+        m = entries.get(self.model) or (next(iter(entries.values())) if len(entries) == 1 else None)
+        why = None if m else f"it serves {sorted(entries)}, not {self.model!r}"
+    except (EngineError, httpx.HTTPError, ValueError, KeyError, TypeError) as e: m, why = None, f"{type(e).__name__}: {e}"
+    if m is None:
+        warnings.warn(f"{self.base_url}/models does not confirm the model ({why}): generations are cached under the configured name {self.model!r}, marked unverified")
+        return None
+    return m['id'] + ''.join(f" {k}={m[k]}" for k in ('root', 'parent') if m.get(k) not in (None, m['id']))  # vLLM: the weights behind an alias, the base of an adapter
 
 def _schema_format(self, schema: dict) -> dict:
     "The `response_format` field for `schema` in this server's dialect."

@@ -14,7 +14,7 @@ import llama_cpp
 from llama_cpp import Llama, LlamaGrammar
 
 from .engine import (Engine, EngineError, PromptTooLong, as_messages, chain_logprob, file_digest, int_ranges_to_enums, option_prefixes,
-                             render_chat, shared_prefix, single_token_ids, smollm2_path)
+                             package_versions, render_chat, shared_prefix, single_token_ids, smollm2_path, too_long)
 
 # %% auto #0
 __all__ = ['LlamaCppEngine', 'option_logprobs', 'next_token_logprobs']
@@ -30,7 +30,7 @@ class LlamaCppEngine(Engine):
         t0 = time.perf_counter()
         self.path = Path(model) if model else smollm2_path()
         if not self.path.is_file(): raise EngineError(f"GGUF file not found: {self.path}")
-        self.fingerprint = f"gguf:{file_digest(self.path)}:llamacpp"
+        self.fingerprint = f"gguf:{file_digest(self.path)}:llamacpp:{package_versions('llama-cpp-python')}"
         self.n_threads, self.llama_kwargs = n_threads or os.cpu_count(), llama_kwargs
         self.llm = Llama(model_path=str(self.path), n_ctx=n_ctx or 0, n_threads=self.n_threads, verbose=False, **llama_kwargs)  # 0: the trained context
         self.n_ctx = self.llm.n_ctx()
@@ -53,8 +53,7 @@ class LlamaCppEngine(Engine):
 # %% ../nbs/08_llamacpp_engine.ipynb #24212d02
 def _too_long(self, n: int, then: int = 0) -> str:
     "Why a prompt of `n` tokens (followed by `then` more) cannot run."
-    return (f"prompt is {n} tokens" + (f" + {then} to score" if then else '') + f": over the {self.n_ctx}-token context "
-            "(shorten it, e.g. with example_chars= or fewer examples, or raise n_ctx up to the model's trained context)")
+    return too_long(n, self.n_ctx, then, fix="shorten it, e.g. with example_chars= or fewer examples, or raise n_ctx up to the model's trained context")
 
 def _generate(self, prepared, schema, temperature, max_tokens, seeds):
     "Sequential grammar-constrained completions; llama.cpp keeps the KV cache of the prompt prefix shared with the previous call."
