@@ -16,8 +16,8 @@ import pooch
 from .core import safe_path
 
 # %% auto #0
-__all__ = ['OPINIONQA_GROUPS', 'ITM_FILES', 'SOURCES', 'MANIFEST', 'source_url', 'DataUnavailable', 'data_root', 'cache_dir',
-           'fetch', 'list_files']
+__all__ = ['OPINIONQA_GROUPS', 'ITM_FILES', 'SOURCES', 'MANIFEST', 'source_url', 'DataUnavailable', 'data_root', 'require_data',
+           'cache_dir', 'fetch', 'list_files']
 
 # %% ../nbs/02_data.ipynb #b6cca5e4
 _REPOS = {  # name -> (GitHub repository, pinned commit)
@@ -29,7 +29,8 @@ _REPOS = {  # name -> (GitHub repository, pinned commit)
 }
 OPINIONQA_GROUPS = ['CREGION_Northeast', 'CREGION_South', 'EDUCATION_College_graduate_some_postgrad', 'EDUCATION_Less_than_high_school',
     'INCOME_100000_or_more', 'INCOME_Less_than_30000', 'POLIDEOLOGY_Conservative', 'POLIDEOLOGY_Liberal', 'POLIDEOLOGY_Moderate',
-    'POLPARTY_Democrat', 'POLPARTY_Republican', 'RACE_Asian', 'RACE_Black', 'RACE_Hispanic', 'RACE_White', 'SEX_Female', 'SEX_Male']
+    'POLPARTY_Democrat', 'POLPARTY_Republican', 'RACE_Asian', 'RACE_Black', 'RACE_Hispanic', 'RACE_White',
+    'RELIG_Atheist', 'RELIG_Hindu', 'RELIG_Jewish', 'RELIG_Muslim', 'RELIG_Protestant', 'SEX_Female', 'SEX_Male']  # every group file of the pinned align-app source
 _OPINIONQA_ORIGINAL = {'INCOME_100000_or_more': 'INCOME_$100,000_or_more', 'INCOME_Less_than_30000': 'INCOME_Less_than_$30,000'}
 _PEW_WAVES = [26, 27, 29, 32, 34, 36, 41, 42, 43, 45, 49, 50, 54, 82, 92]
 _NAACL_SPLIT = ['continuing_care', 'fairness', 'moral_desert', 'protocol_focus', 'risk_aversion', 'utilitarianism']
@@ -82,6 +83,14 @@ def data_root(root=None) -> Path | None:
     "The local data folder: `root`, else `$ALIGN_NB_DATA`, else None (download mode)."
     root = root or os.environ.get('ALIGN_NB_DATA') or None
     return Path(root).expanduser() if root else None
+
+def require_data() -> Path:
+    "The local data folder (`$ALIGN_NB_DATA`), or a clear error: the notebooks' real-data tests fail loudly without it, as pytest does."
+    root = data_root()
+    if root is None or not root.is_dir():
+        raise DataUnavailable(f"ALIGN_NB_DATA must point at the benchmark data folder (got {os.environ.get('ALIGN_NB_DATA')!r}; `make test` sets it to ../shared/data): "
+                              "the tests on this page read the real benchmark files")
+    return root
 
 def cache_dir() -> Path:
     "Folder for downloaded data: `$ALIGN_NB_CACHE` or the user cache directory."

@@ -6,7 +6,7 @@ Docs: https://align-nb.github.io/align_nb/datasets.html.md"""
 
 # %% ../nbs/03_datasets.ipynb #786fd9dd
 from __future__ import annotations
-import ast, collections, csv, json, random, re
+import ast, collections, csv, json, random, re, warnings
 from pathlib import Path
 from typing import Any
 
@@ -364,19 +364,37 @@ def repair_opinionqa(probe: Probe, questions: dict) -> tuple[Probe | None, str |
             f"{probe.id}: repaired: dropped damaged option(s) {dropped} (their answer shares were lost in the source) and renormalised the other {len(keep)}")
 
 # %% ../nbs/03_datasets.ipynb #8bad527e
+_GROUP_CATEGORIES = dict(CREGION='census region', EDUCATION='education', INCOME='income', POLIDEOLOGY='political ideology',
+                         POLPARTY='political party', RACE='race', RELIG='religion', SEX='sex')
+
+def _opinionqa_groups(groups, root) -> tuple[list[str], str | None]:
+    "The group files to load and a note naming the source's groups left unloaded: `groups` as given, else every group that is available."
+    if groups:
+        unknown = sorted(set(groups) - set(OPINIONQA_GROUPS))
+        if unknown: raise ValueError(f"unknown OpinionQA group(s) {unknown}; choose from {OPINIONQA_GROUPS}")
+        return list(groups), None
+    present = set(list_files('opinionqa', root, suffix='.json'))  # without a local root: every file of the source
+    have = [g for g in OPINIONQA_GROUPS if f'opinionqa/{g}.json' in present]
+    missing = [g for g in OPINIONQA_GROUPS if g not in have]
+    if not missing: return have, None
+    folder = data_root(root) / 'opinionqa'  # only a local root can lack a group
+    if not have: raise FileNotFoundError(f"no OpinionQA group file in {folder} (expected files such as SEX_Male.json)")
+    return have, (f"{len(missing)} of the source's {len(OPINIONQA_GROUPS)} OpinionQA groups are not in {folder} and were not loaded: "
+                  f"{', '.join(missing)}. Copy them there, or load without a data root to download every group.")
+
 def load_opinionqa(groups=None, root=None) -> Benchmark:
-    "OpinionQA demographic alignment: one probe per question and group, targets each group at 1.0 and 0.0."
-    groups = groups or OPINIONQA_GROUPS
-    unknown = sorted(set(groups) - set(OPINIONQA_GROUPS))
-    if unknown: raise ValueError(f"unknown OpinionQA group(s) {unknown}; choose from {OPINIONQA_GROUPS}")
-    questions, probes, notes, attributes, targets = question_set(root), [], [], [], []
+    "OpinionQA demographic alignment: one probe per question and group, each group a target at 1.0 and 0.0; `groups` None: every available group."
+    groups, missing = _opinionqa_groups(groups, root)
+    if missing: warnings.warn(missing, stacklevel=2)
+    questions, probes, attributes, targets = question_set(root), [], [], []
+    notes = [missing] if missing else []
     for g in groups:
         raw, raw_notes = read_align_io(fetch(f'opinionqa/{g}.json', root), 'opinionqa')
         names = {a for p in raw for a in p.attributes}
         if len(names) != 1: raise DataError(f'opinionqa/{g}.json', 'file', f"expected one demographic group per file, found {sorted(names)}")
         (name,) = names
         category, _, group = name.partition('_')
-        attributes.append(Attribute(name=name, kind='group', description=f"{group} ({category.lower()})"))
+        attributes.append(Attribute(name=name, kind='group', description=f"{group} ({_GROUP_CATEGORIES.get(category, category.lower())})"))
         targets += [Target(values={name: 1.0}, name=f"{g}/high"), Target(values={name: 0.0}, name=f"{g}/low")]
         fixed = [repair_opinionqa(p, questions) for p in raw]
         # the ALIGN state of an OpinionQA record only repeats the question: keep the scene id, drop the rest

@@ -58,6 +58,21 @@ TEMPLATES = dict(
                  "end of the request. For each response give an integer score from 0 (does not demonstrate the attribute at all) to "
                  "100 (demonstrates it completely) for every attribute.",
     joint_user="Question:\n{question}\n\nResponses:\n{options}\n\nAttributes:\n{attributes}\nRate every attribute of each response in JSON.",
+    # regression for a demographic group (OpinionQA): how likely its members are to give each response as their answer
+    group_regression_system="You are a careful analyst of public opinion. You estimate how likely members of one demographic group, named at "
+                            "the end of the request, are to give each response to a survey question as their answer. For each response give "
+                            "one sentence of reasoning and an integer score from 0 (the response they are least likely to give) to 100 (the "
+                            "response they most commonly give).",
+    group_regression_user="Question:\n{question}\n\nResponses:\n{options}\n\nDemographic group: {group}.\n"
+                          "Rate how likely members of this group are to give each response as their answer, from 0 to 100, in JSON.",
+    group_single_user="Question:\n{question}\n\nResponse:\n{response}\n\nDemographic group: {group}.\n"
+                      "Rate how likely members of this group are to give this response as their answer, from 0 to 100, in JSON.",
+    group_joint_system="You are a careful analyst of public opinion. You estimate how likely members of several demographic groups, listed "
+                       "at the end of the request, are to give each response to a survey question as their answer. For each response give "
+                       "an integer score from 0 (the response they are least likely to give) to 100 (the response they most commonly give) "
+                       "for every group.",
+    group_joint_user="Question:\n{question}\n\nResponses:\n{options}\n\nDemographic groups:\n{attributes}\n"
+                     "Rate how likely members of every group are to give each response as their answer, in JSON.",
 )
 
 # %% ../nbs/11_prompts.ipynb #f72888c4
@@ -85,9 +100,14 @@ def single_schema() -> dict:
 
 # %% ../nbs/11_prompts.ipynb #df81ccc7
 def _attr_text(a: Attribute) -> dict:
-    "Template fields of an attribute: its name, and its description as an aside (`about`) or a sentence (`details`), empty without one."
+    "Template fields of an attribute: its name, its description as an aside (`about`) or a sentence (`details`), and as a demographic `group`."
     d = a.description.rstrip('.') + '.' if a.description else ''
-    return dict(name=a.name.replace('_', ' '), about=f" ({d})" if d else '', details=f" {d}" if d else '')
+    return dict(name=a.name.replace('_', ' '), about=f" ({d})" if d else '', details=f" {d}" if d else '',
+                group=(a.description or a.name.replace('_', ' ')).rstrip('.'))
+
+def _template(key: str, attributes: list[Attribute]) -> str:
+    "Template `key`, in its demographic-group wording when every attribute to be rated is a group."
+    return TEMPLATES[f'group_{key}' if attributes and all(a.kind == 'group' for a in attributes) else key]
 
 def choice_messages(probe: Probe, order: list[int], system: str | None = None) -> list[dict]:
     "Multiple-choice messages for `probe` with options in `order`."
@@ -110,14 +130,14 @@ def aligned_messages(probe: Probe, order: list[int], target: Target, attributes:
 
 def regression_messages(probe: Probe, order: list[int], attribute: Attribute, examples: list[tuple[list[dict], str]] = ()) -> list[dict]:
     "Comparative-regression messages for one attribute, with few-shot `examples` as (user messages, assistant JSON) pairs."
-    msgs = [dict(role='system', content=TEMPLATES['regression_system'])]
+    msgs = [dict(role='system', content=_template('regression_system', [attribute]))]
     for user, answer in examples: msgs += [dict(role='user', content=user), dict(role='assistant', content=answer)]
     msgs.append(dict(role='user', content=regression_user(probe, order, attribute)))
     return msgs
 
 def regression_user(probe: Probe, order: list[int], attribute: Attribute) -> str:
-    "The user turn of a comparative-regression prompt."
-    return TEMPLATES['regression_user'].format(question=describe(probe), options=options_block(probe, order), **_attr_text(attribute))
+    "The user turn of a comparative-regression prompt (for a demographic group: how likely its members are to give each response)."
+    return _template('regression_user', [attribute]).format(question=describe(probe), options=options_block(probe, order), **_attr_text(attribute))
 
 def shorten(probe: Probe, max_chars: int | None) -> Probe:
     "`probe` with its question and option texts cut to `max_chars` characters (for few-shot examples in small contexts)."
@@ -127,17 +147,17 @@ def shorten(probe: Probe, max_chars: int | None) -> Probe:
 
 def single_messages(probe: Probe, index: int, attribute: Attribute) -> list[dict]:
     "Per-response regression messages: one option at a time, zero-shot."
-    return [dict(role='system', content=TEMPLATES['regression_system']),
-            dict(role='user', content=TEMPLATES['single_user'].format(question=describe(probe), response=probe.choices[index].text.strip(), **_attr_text(attribute)))]
+    return [dict(role='system', content=_template('regression_system', [attribute])),
+            dict(role='user', content=_template('single_user', [attribute]).format(question=describe(probe), response=probe.choices[index].text.strip(), **_attr_text(attribute)))]
 
 def joint_user(probe: Probe, order: list[int], attributes: list[Attribute]) -> str:
     "The user turn of a joint-regression prompt: the question, the options and one line per attribute."
     lines = '\n'.join(f"- {a.name}: {a.description.rstrip('.') + '.' if a.description else a.name.replace('_', ' ')}" for a in attributes)
-    return TEMPLATES['joint_user'].format(question=describe(probe), options=options_block(probe, order), attributes=lines)
+    return _template('joint_user', attributes).format(question=describe(probe), options=options_block(probe, order), attributes=lines)
 
 def joint_messages(probe: Probe, order: list[int], attributes: list[Attribute], examples: list[tuple[str, str]] = ()) -> list[dict]:
     "Joint-regression messages (every attribute in one prompt), with few-shot `examples` as (user turn, assistant JSON) pairs."
-    msgs = [dict(role='system', content=TEMPLATES['joint_system'])]
+    msgs = [dict(role='system', content=_template('joint_system', attributes))]
     for user, answer in examples: msgs += [dict(role='user', content=user), dict(role='assistant', content=answer)]
     return msgs + [dict(role='user', content=joint_user(probe, order, attributes))]
 
