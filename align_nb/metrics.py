@@ -1,4 +1,4 @@
-"""Alignment accuracy as both papers define it, per target, per number of attributes k and overall, with bootstrap confidence intervals — validated by an oracle and a random decision maker.
+"""Alignment accuracy as both papers define it, per target, per number of attributes k and overall, with bootstrap confidence intervals — checked on hand-computed cases and by a random decision maker, with an oracle as a smoke test.
 
 Docs: https://align-nb.github.io/align_nb/metrics.html.md"""
 
@@ -17,8 +17,8 @@ from tqdm.auto import tqdm
 from .core import ADM, Decision, Probe, Target
 
 # %% auto #0
-__all__ = ['METRICS', 'RESULT_COLUMNS', 'distances', 'closest', 'correct_choices', 'RandomADM', 'OracleADM', 'score', 'evaluate',
-           'accuracy_ci', 'summarize', 'plot_accuracy']
+__all__ = ['METRICS', 'RESULT_COLUMNS', 'MIN_CI_PROBES', 'distances', 'closest', 'correct_choices', 'target_key', 'RandomADM',
+           'OracleADM', 'score', 'evaluate', 'accuracy_ci', 'summarize', 'plot_accuracy']
 
 # %% ../nbs/04_metrics.ipynb #4e58d08a
 METRICS = ('euclidean', 'l1')
@@ -39,14 +39,19 @@ def correct_choices(probe: Probe, target: Target, metric: str = 'euclidean') -> 
     best = closest(probe.labels(target.attributes), target, metric)
     return None if len(best) == len(probe.choices) else best
 
+# %% ../nbs/04_metrics.ipynb #283a4a4d
+def target_key(target: Target) -> str:
+    "The target's name, or for an unnamed target one built from its sorted values, e.g. '{x=1.0, y=0.5}'."
+    return target.name or '{' + ', '.join(f'{a}={v!r}' for a, v in sorted(target.values.items())) + '}'
+
 # %% ../nbs/04_metrics.ipynb #75a4df7f
 class RandomADM:
-    "Uniformly random choice, reproducible from `seed`, the target's name and the probe id."
+    "Uniformly random choice, reproducible from `seed`, the target (`target_key`) and the probe id."
     name = 'random'
     def __init__(self, seed: int = 0): self.seed = seed
 
     def decide(self, probe: Probe, target: Target) -> Decision:
-        i = random.Random(f"{self.seed}:{target.name}:{probe.id}").randrange(len(probe.choices))
+        i = random.Random(f"{self.seed}:{target_key(target)}:{probe.id}").randrange(len(probe.choices))
         return Decision(probe_id=probe.id, choice=i, reasoning='Uniformly random choice.')
 
 class OracleADM:
@@ -66,7 +71,7 @@ def score(decision: Decision, probe: Probe, target: Target, metric: str = 'eucli
     if best is None: return None
     if decision.choice is not None and decision.choice >= len(probe.choices):
         raise ValueError(f"decision for {probe.id} chose {decision.choice} but the probe has {len(probe.choices)} choices")
-    return dict(target=target.name, k=target.k, probe_id=probe.id, choice=decision.choice, failed=decision.failed, tied=decision.tied,
+    return dict(target=target_key(target), k=target.k, probe_id=probe.id, choice=decision.choice, failed=decision.failed, tied=decision.tied,
                 correct=float(decision.choice in best), n_choices=len(probe.choices), n_correct_choices=len(best), seconds=decision.seconds)
 
 # %% ../nbs/04_metrics.ipynb #106cffec
@@ -93,10 +98,14 @@ def _mean_of_means(matrix: np.ndarray, idx: np.ndarray, axis: int = -1) -> np.nd
         warnings.simplefilter('ignore', RuntimeWarning)
         return np.nanmean(np.nanmean(matrix[idx], axis=-2), axis=-1)
 
-def accuracy_ci(matrix: np.ndarray, n_resamples: int = 2000, seed: int = 0, level: float = 0.95) -> tuple[float, float, float]:
-    "Accuracy (mean over columns of the mean over rows, NaN = not scored) and its percentile-bootstrap CI over rows."
+MIN_CI_PROBES = 10  # fewer probes (rows) get no interval: NaN bounds
+
+def accuracy_ci(matrix: np.ndarray, n_resamples: int = 2000, seed: int = 0, level: float = 0.95,
+                min_probes: int = MIN_CI_PROBES) -> tuple[float, float, float]:
+    "Accuracy (mean over columns of the mean over rows, NaN = not scored) and its percentile-bootstrap CI over rows; NaN bounds under `min_probes` rows."
     matrix = np.asarray(matrix, dtype=float)
     est = float(_mean_of_means(matrix, np.arange(len(matrix))))
+    if len(matrix) < min_probes: return est, np.nan, np.nan
     if len(matrix) < 2 or np.nanmin(matrix) == np.nanmax(matrix): return est, est, est
     res = stats.bootstrap((np.arange(len(matrix)),), lambda idx, axis=-1: _mean_of_means(matrix, idx), vectorized=True,
                           n_resamples=n_resamples, confidence_level=level, method='percentile', rng=np.random.default_rng(seed),
@@ -105,7 +114,12 @@ def accuracy_ci(matrix: np.ndarray, n_resamples: int = 2000, seed: int = 0, leve
 
 # %% ../nbs/04_metrics.ipynb #1146f00d
 def summarize(results: pd.DataFrame, by: str | None = 'target', n_resamples: int = 2000, seed: int = 0) -> pd.DataFrame:
-    "Accuracy (%) with 95% CI, analytic random accuracy (%), scored and failed counts, the shares (%) of failed and tied decisions, per `by` ('target', 'k' or None for overall)."
+    "Accuracy (%) with 95% CI (NaN under `MIN_CI_PROBES` probes), analytic random accuracy (%), scored and failed counts, the shares (%) of failed and tied decisions, per `by` ('target', 'k' or None for overall)."
+    dup = results.duplicated(['target', 'probe_id'])
+    if dup.any():
+        t, pid = results[dup].iloc[0][['target', 'probe_id']]
+        raise ValueError(f"{int(dup.sum())} (target, probe) pairs appear more than once (first: {t!r}, {pid!r}): results of several runs "
+                         "must be keyed apart (their targets made distinct per run) before they are summarized together")
     results = results.assign(random_expected=results.n_correct_choices / results.n_choices)
     groups = [('all', results)] if by is None else list(results.groupby(by, sort=by != 'target'))
     rows = []
@@ -124,8 +138,10 @@ def plot_accuracy(table: pd.DataFrame, label: str = 'method', ax=None, title: st
     import matplotlib.pyplot as plt, seaborn as sns
     sns.set_theme(style='whitegrid')
     if ax is None: _, ax = plt.subplots(figsize=(7, 0.45 * len(table) + 1.2))
-    y = np.arange(len(table))[::-1]
-    ax.errorbar(table.accuracy, y, xerr=[table.accuracy - table.ci_low, table.ci_high - table.accuracy], fmt='o', capsize=3, label='accuracy, 95% CI')
+    y, acc, lo, hi = np.arange(len(table))[::-1], *(table[c].to_numpy(float) for c in ('accuracy', 'ci_low', 'ci_high'))
+    ci = ~(np.isnan(lo) | np.isnan(hi))
+    if ci.any(): ax.errorbar(acc[ci], y[ci], xerr=[acc[ci] - lo[ci], hi[ci] - acc[ci]], fmt='o', capsize=3, color='C0', label='accuracy, 95% CI')
+    if not ci.all(): ax.scatter(acc[~ci], y[~ci], facecolors='none', edgecolors='C0', label=f'accuracy, no CI (< {MIN_CI_PROBES} probes)')
     ax.scatter(table.random_expected, y, marker='|', s=300, color='grey', label='random (expected)')
     ax.set_yticks(y, table[label]); ax.set_xlabel('accuracy (%)'); ax.set_xlim(0, 100)
     ax.legend(loc='lower right', fontsize='small')

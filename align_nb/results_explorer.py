@@ -49,42 +49,54 @@ def adm_name(cfg: ExperimentConfig) -> str:
 
 # %% ../nbs/18_results_explorer.ipynb #f36b6c1d
 def load_runs(paths: str | Path | list) -> pd.DataFrame:
-    "One row per (run, target, probe): `score_run`'s columns plus run, benchmark, adm and backbone."
+    "One row per (run, target, probe): `score_run`'s columns plus run, benchmark, adm, backbone and seed."
     frames = []
     for r in find_runs(paths):
         cfg = run_config(r)
-        frames.append(score_run(r).assign(run=str(r), benchmark=cfg.benchmark, adm=adm_name(cfg), backbone=backbone_name(cfg)))
+        frames.append(score_run(r).assign(run=str(r), benchmark=cfg.benchmark, adm=adm_name(cfg), backbone=backbone_name(cfg), seed=cfg.seed))
     return pd.concat(frames, ignore_index=True)
 
 # %% ../nbs/18_results_explorer.ipynb #f8e6ae32
-def accuracy_table(results: pd.DataFrame, by=('benchmark', 'adm', 'backbone')) -> pd.DataFrame:
-    "Accuracy (%) with 95% CI, random expectation and failures per group of `by`."
+def _runs_apart(results: pd.DataFrame) -> pd.DataFrame:
+    "`results` with each run's targets renamed apart, so `summarize` averages over every (run, target) and never merges two runs."
+    return results.assign(target=results.run + ' · ' + results.target)
+
+def accuracy_table(results: pd.DataFrame, by=('benchmark', 'adm', 'backbone', 'seed')) -> pd.DataFrame:
+    "Accuracy (%) with 95% CI, random expectation and failures per group of `by`, the runs in a group pooled."
     by = list(by)
-    rows = [summarize(g, by=None).drop(columns='scope').assign(**dict(zip(by, key if isinstance(key, tuple) else (key,))))
+    rows = [summarize(_runs_apart(g), by=None).drop(columns='scope').assign(runs=g.run.nunique(), targets=g.target.nunique(),
+                                                                           **dict(zip(by, key if isinstance(key, tuple) else (key,))))
             for key, g in results.groupby(by, sort=True)]
     out = pd.concat(rows, ignore_index=True)
-    return out[by + [c for c in out if c not in by]]
+    return out[by + ['runs'] + [c for c in out if c not in by + ['runs']]]
 
 # %% ../nbs/18_results_explorer.ipynb #755e921a
 def _png(fig) -> bytes:
     buf = io.BytesIO(); fig.savefig(buf, format='png', bbox_inches='tight'); return buf.getvalue()
 
-def plot_accuracy_by_k(results: pd.DataFrame, ax=None):
-    "Accuracy (%) per k for each (adm, backbone), with 95% CI bands and the random expectation; returns the Axes."
+def plot_accuracy_by_k(results: pd.DataFrame):
+    "Accuracy (%) per k for each (adm, backbone), pooled over its runs, with 95% CI bands and the random expectation: a panel per benchmark; returns the Figure."
     from matplotlib.figure import Figure
     import seaborn as sns
-    if ax is None: ax = Figure(figsize=(6.5, 3.6), dpi=90).add_subplot()
-    groups = list(results.groupby(['adm', 'backbone'], sort=True))
-    for (key, g), color in zip(groups, sns.color_palette('deep', len(groups))):
-        t = summarize(g, by='k')
-        ax.plot(t.k, t.accuracy, marker='o', color=color, label=key[0] if key[1] == '-' else f"{key[0]} · {key[1]}")
-        ax.fill_between(t.k, t.ci_low, t.ci_high, color=color, alpha=0.15)
-    t = summarize(results.drop_duplicates(['target', 'probe_id']), by='k')  # the random expectation depends on the probe and target only
-    ax.plot(t.k, t.random_expected, color='grey', linestyle=':', label='random (expected)')
-    ax.set_xlabel('attributes in the target (k)'); ax.set_ylabel('accuracy (%)'); ax.set_ylim(0, 100)
-    ax.set_xticks(sorted(results.k.unique())); ax.grid(alpha=0.3)
-    ax.legend(fontsize='small', loc='center left', bbox_to_anchor=(1.0, 0.5), frameon=False)
-    return ax
+    benchmarks = sorted(results.benchmark.unique())
+    fig = Figure(figsize=(2.5 + 3.4 * len(benchmarks), 3.6), dpi=90)
+    keys = sorted(results.groupby(['adm', 'backbone']).groups)
+    colors = dict(zip(keys, sns.color_palette('deep', len(keys))))  # one colour per decision maker in every panel
+    legend = {}
+    for ax, b in zip(fig.subplots(1, len(benchmarks), sharey=True, squeeze=False)[0], benchmarks):
+        r = results[results.benchmark == b]
+        for key, g in r.groupby(['adm', 'backbone'], sort=True):
+            t = summarize(_runs_apart(g), by='k')
+            ax.plot(t.k, t.accuracy, marker='o', color=colors[key], label=key[0] if key[1] == '-' else f"{key[0]} · {key[1]}")
+            ax.fill_between(t.k, t.ci_low, t.ci_high, color=colors[key], alpha=0.15)
+        t = summarize(r.drop_duplicates(['target', 'probe_id']), by='k')  # the random expectation depends on the probe and target only
+        ax.plot(t.k, t.random_expected, color='grey', linestyle=':', marker='_', markersize=12, label='random (expected)')  # the mark shows a lone k
+        ax.set_title(b, fontsize=10); ax.set_xlabel('attributes in the target (k)'); ax.set_ylim(0, 100)
+        ax.set_xticks(sorted(r.k.unique())); ax.grid(alpha=0.3)
+        legend.update(zip(*ax.get_legend_handles_labels()[::-1]))
+    fig.axes[0].set_ylabel('accuracy (%)')
+    fig.axes[-1].legend(legend.values(), legend.keys(), fontsize='small', loc='center left', bbox_to_anchor=(1.0, 0.5), frameon=False)
+    return fig
 
 # %% ../nbs/18_results_explorer.ipynb #df4c4f71
 @lru_cache(maxsize=8)
@@ -145,11 +157,11 @@ def probe_html(results: pd.DataFrame, probe_id: str, max_targets: int = 12) -> s
             mark = '✗ failed' if s.failed else ('✓' if s.correct else '✗')
             trs.append(f"<tr><td>{_esc(s.target)}</td><td>{L[int(s.choice)] if s.choice == s.choice and s.choice is not None else '—'}</td><td>{mark}</td><td style='font-size:85%'>{_esc(why[:400])}</td></tr>")
         more = f"<p style='color:#666'>… {len(g) - max_targets} more targets</p>" if len(g) > max_targets else ''
-        out.append(f"<h5>{_esc(g.adm.iloc[0])} · {_esc(g.backbone.iloc[0])}</h5><table><tr><th>target</th><th>choice</th><th></th><th>reasoning</th></tr>{''.join(trs)}</table>{more}")
+        out.append(f"<h5>{_esc(g.adm.iloc[0])} · {_esc(g.backbone.iloc[0])} · seed {g.seed.iloc[0]}</h5><table><tr><th>target</th><th>choice</th><th></th><th>reasoning</th></tr>{''.join(trs)}</table>{more}")
     return ''.join(out)
 
 # %% ../nbs/18_results_explorer.ipynb #17e430e6
-FILTERS = ('benchmark', 'adm', 'backbone', 'k', 'target')
+FILTERS = ('benchmark', 'adm', 'backbone', 'seed', 'k', 'target')
 
 class ResultsExplorer:
     "Load run folders and explore them: filters, accuracy with CIs, plots, and single probes."
@@ -158,7 +170,7 @@ class ResultsExplorer:
         self.paths = W.Text(value=', '.join(map(str, [paths] if isinstance(paths, (str, Path)) else paths or [])), description='run folders',
                             placeholder='folders, comma-separated', layout=W.Layout(width='70%'))
         self.load_button = W.Button(description='Load', icon='folder-open', button_style='primary')
-        self.filters = {f: W.SelectMultiple(description=f, rows=5, layout=W.Layout(width='19%')) for f in FILTERS}
+        self.filters = {f: W.SelectMultiple(description=f, rows=5, layout=W.Layout(width='16%')) for f in FILTERS}
         self.status, self.table = W.HTML(), W.HTML(layout=W.Layout(overflow='auto'))
         self.by_k, self.calibration = W.Image(format='png'), W.Image(format='png')
         self.probe = W.Dropdown(description='probe', layout=W.Layout(width='70%'))
@@ -203,8 +215,8 @@ def refresh(self: ResultsExplorer):
     n = d.run.nunique()
     self.status.value = f"{n} run{'s' * (n != 1)} · {d.target.nunique()} targets · {d.probe_id.nunique()} probes · {len(d):,} scored decisions"
     if d.empty: self.table.value, self.by_k.value, self.calibration.value = '<i>nothing passes the filters</i>', b'', b''; self.probe.options = []; return
-    self.table.value = accuracy_table(d).round(1).to_html(index=False)
-    self.by_k.value = _png(plot_accuracy_by_k(d).figure)
+    self.table.value = accuracy_table(d).round(1).to_html(index=False, na_rep='–')  # no CI under MIN_CI_PROBES probes
+    self.by_k.value = _png(plot_accuracy_by_k(d))
     preds = pd.concat([self._predictions(r) for r in d.run.unique()], ignore_index=True)
     preds = preds[preds.probe_id.isin(d.probe_id.unique())]
     self.calibration.value = _png(plot_predicted_vs_true(preds).figure) if len(preds) else b''
