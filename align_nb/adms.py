@@ -6,7 +6,7 @@ Docs: https://align-nb.github.io/align_nb/adms.html.md"""
 
 # %% ../nbs/13_adms.ipynb #83abe9ff
 from __future__ import annotations
-import json, time
+import json, random, time
 from typing import Callable
 
 import numpy as np
@@ -19,36 +19,48 @@ from .prompts import (aligned_messages, choice_messages, choice_schema, example_
                               letters, option_order, regression_messages, regression_user, scores_schema, shorten, single_messages, single_schema)
 
 # %% auto #0
-__all__ = ['SCORE_CONTINUATIONS', 'FEATURES', 'EMBEDDING_WINDOW', 'seed_of', 'decide_from_predictions', 'RegressionADM',
-           'ComparativeRegressionADM', 'ExpectedScoreADM', 'PerResponseRegressionADM', 'JointRegressionADM',
-           'UnalignedADM', 'PromptAlignedADM', 'pair_features', 'EmbeddingRegressionADM', 'RewardModelADM',
-           'ValueModelADM']
+__all__ = ['TIE_BREAKS', 'SUPPORT_KEYS', 'SCORE_CONTINUATIONS', 'MIN_SCORE_MASS', 'FEATURES', 'EMBEDDING_WINDOW', 'seed_of',
+           'break_tie', 'decide_from_predictions', 'RegressionADM', 'ComparativeRegressionADM', 'ExpectedScoreADM',
+           'PerResponseRegressionADM', 'JointRegressionADM', 'UnalignedADM', 'PromptAlignedADM', 'pair_features',
+           'EmbeddingRegressionADM', 'RewardModelADM', 'ValueModelADM']
 
 # %% ../nbs/13_adms.ipynb #7db459a5
+TIE_BREAKS = ('random', 'first')
+
 def seed_of(*parts) -> int:
     "A reproducible 32-bit seed from any parts (probe id, attribute, sample index...)."
     return int(content_key('seed', *parts)[:8], 16)
 
-def decide_from_predictions(probe: Probe, predictions: list[dict[str, float]], target: Target, metric: str = 'euclidean') -> tuple[int, bool]:
-    "Index of the choice whose predicted attribute values are closest to `target`, and whether other choices tie with it."
+def break_tie(tied: list[int], tie_break: str, seed: int, probe: Probe, target: Target) -> int:
+    "One of the `tied` indices: 'random' draws it reproducibly from (seed, probe, target), as align-system does; 'first' takes the lowest, as the Steerable Pluralism code does."
+    if tie_break not in TIE_BREAKS: raise ValueError(f"tie_break must be one of {TIE_BREAKS}, got {tie_break!r}")
+    if tie_break == 'first' or len(tied) == 1: return tied[0]
+    return tied[random.Random(seed_of(seed, probe.id, target.name, sorted(target.values.items()))).randrange(len(tied))]
+
+def decide_from_predictions(probe: Probe, predictions: list[dict[str, float]], target: Target, metric: str = 'euclidean',
+                            tie_break: str = 'random', seed: int = 0) -> tuple[int, bool]:
+    "Index of the choice whose predicted attribute values are closest to `target` (ties broken by `break_tie`), and whether other choices tie with it."
     missing = [a for a in target.attributes if any(a not in p for p in predictions)]
     if missing: raise KeyError(f"no prediction of {missing} for probe {probe.id}")
     best = closest(np.array([[p[a] for a in target.attributes] for p in predictions]), target, metric)
-    return best[0], len(best) > 1
+    return break_tie(best, tie_break, seed, probe, target), len(best) > 1
 
 # %% ../nbs/13_adms.ipynb #6c62de77
+SUPPORT_KEYS = ('valid', 'total', 'mass', 'low_mass', 'error')  # what a decision records of the evidence behind each prediction, or why it failed
+
 class RegressionADM:
     "Base of the regression family: predict each attribute of each choice, choose the closest to the target."
     name = 'regression'
     rescorable = True  # also predict the probe's own labelled attributes, so a decision can be re-scored against any target
 
-    def __init__(self, attributes: list[Attribute] = (), metric: str = 'euclidean'):
-        self.attributes, self.metric, self.memo = {a.name: a for a in attributes}, metric, {}
+    def __init__(self, attributes: list[Attribute] = (), metric: str = 'euclidean', tie_break: str = 'random', seed: int = 0):
+        if tie_break not in TIE_BREAKS: raise ValueError(f"tie_break must be one of {TIE_BREAKS}, got {tie_break!r}")
+        self.attributes, self.metric, self.tie_break, self.seed, self.memo = {a.name: a for a in attributes}, metric, tie_break, seed, {}
 
     def attribute(self, name: str) -> Attribute: return self.attributes.get(name) or Attribute(name=name)
 
     def predict_attribute(self, probe: Probe, attribute: str) -> dict:
-        "dict(values=[per choice in [0, 1]], reasonings=[per choice], raw=..., error=None or why)."
+        "dict(values=[per choice in [0, 1]], reasonings=[per choice], raw=..., error=None or why; valid=, total= samples where sampled)."
         raise NotImplementedError
 
     def predict(self, probe: Probe, attributes) -> dict[str, dict]:
@@ -72,12 +84,13 @@ class RegressionADM:
         seconds = time.perf_counter() - t0  # this decision's own cost: memoised predictions are free
         raw = {a: p.get('raw') for a, p in preds.items()}
         failed = {a: p['error'] for a, p in preds.items() if p.get('error') and a in target.values}
-        if failed: return Decision(probe_id=probe.id, choice=None, error='; '.join(f"{a}: {e}" for a, e in failed.items()), raw=raw, seconds=seconds)
+        support = {a: s for a, p in preds.items() if (s := {k: p[k] for k in SUPPORT_KEYS if p.get(k) is not None})} or None
         ok = {a: p for a, p in preds.items() if not p.get('error')}
-        predictions = [{a: p['values'][i] for a, p in ok.items()} for i in range(len(probe.choices))]
-        i, tied = decide_from_predictions(probe, predictions, target, self.metric)
+        predictions = [{a: p['values'][i] for a, p in ok.items()} for i in range(len(probe.choices))] if ok else None  # kept in a failed decision too: other targets may need only these
+        if failed: return Decision(probe_id=probe.id, choice=None, error='; '.join(f"{a}: {e}" for a, e in failed.items()), predictions=predictions, raw=raw, seconds=seconds, support=support)
+        i, tied = decide_from_predictions(probe, predictions, target, self.metric, self.tie_break, self.seed)
         reasoning = ' '.join(f"{a}: {ok[a]['reasonings'][i]}" for a in target.attributes if ok[a].get('reasonings'))
-        return Decision(probe_id=probe.id, choice=i, reasoning=reasoning, predictions=predictions, raw=raw, seconds=seconds, tied=tied)
+        return Decision(probe_id=probe.id, choice=i, reasoning=reasoning, predictions=predictions, raw=raw, seconds=seconds, tied=tied, support=support)
 
 # %% ../nbs/13_adms.ipynb #49d3e1bc
 def _orders(n_options: int, n_samples: int, shuffle: bool, *key) -> list[list[int]]:
@@ -88,26 +101,28 @@ def _sample(engine: Engine, prompts: list, schema: dict, temperature: float, max
     "Sample k of a decision from prompt k, seeded as sample k: prompts that repeat (options shuffled alike) still give independent samples."
     return [r[0] for r in engine.generate_json(prompts, schema, 1, temperature, max_tokens, seed, first_sample=range(len(prompts)))]
 
-def _mean_scores(samples, orders, n_options: int, key=lambda v, l: v[l]['score']) -> tuple[list | None, list, str | None]:
-    "Average score/100 per original option over valid samples; reasoning from the first valid sample."
+def _mean_scores(samples, orders, n_options: int, key=lambda v, l: v[l]['score']) -> dict:
+    "A prediction: average score/100 per original option over the valid samples, reasoning from the first, and how many of how many samples were valid."
     ok = [(s, o) for s, o in zip(samples, orders) if s.ok]
-    if not ok: return None, [], f"all {len(samples)} samples failed: {samples[0].error}"
+    count = dict(valid=len(ok), total=len(samples), raw=[s.text for s in samples])
+    if not ok: return dict(values=None, reasonings=None, error=f"all {len(samples)} samples failed: {samples[0].error}", **count)
     vals = np.zeros(n_options)
     reasons = [''] * n_options
     for k, (s, o) in enumerate(ok):
         for l, i in zip(letters(n_options), o):
             vals[i] += key(s.value, l) / 100
             if k == 0: reasons[i] = s.value[l].get('reasoning', '') if isinstance(s.value[l], dict) else ''
-    return (vals / len(ok)).tolist(), reasons, None
+    return dict(values=(vals / len(ok)).tolist(), reasonings=reasons, error=None, **count)
 
 # %% ../nbs/13_adms.ipynb #3a56a59f
 class ComparativeRegressionADM(RegressionADM):
     "Comparative regression: per attribute, score all (shuffled, lettered) options 0–100 in one prompt; zero- or few-shot."
     def __init__(self, engine: Engine, attributes: list[Attribute] = (), selector: ExampleSelector | None = None, n_samples: int = 1,
-                 temperature: float = 0.0, shuffle: bool = True, seed: int = 0, max_tokens: int = 400, example_chars: int | None = None, metric='euclidean'):
-        super().__init__(attributes, metric)
+                 temperature: float = 0.0, shuffle: bool = True, seed: int = 0, max_tokens: int = 400, example_chars: int | None = None, metric='euclidean',
+                 tie_break: str = 'random'):
+        super().__init__(attributes, metric, tie_break, seed)
         self.engine, self.selector, self.n_samples, self.temperature = engine, selector, n_samples, temperature
-        self.shuffle, self.seed, self.max_tokens, self.example_chars = shuffle, seed, max_tokens, example_chars
+        self.shuffle, self.max_tokens, self.example_chars = shuffle, max_tokens, example_chars
         self.name = f"comparative-regression-{'few' if selector else 'zero'}-shot"
 
     score_first = False  # few-shot answers give each option's reasoning, then its score (the schema's order)
@@ -130,17 +145,17 @@ class ComparativeRegressionADM(RegressionADM):
     def predict_attribute(self, probe, attribute):
         msgs, orders = self.prompts(probe, attribute)
         samples = _sample(self.engine, msgs, scores_schema(len(probe.choices)), self.temperature, self.max_tokens, self.seed)
-        values, reasons, err = _mean_scores(samples, orders, len(probe.choices))
-        return dict(values=values, reasonings=reasons, error=err, raw=[s.text for s in samples])
+        return _mean_scores(samples, orders, len(probe.choices))
 
 # %% ../nbs/13_adms.ipynb #0e6a92a8
 SCORE_CONTINUATIONS = [f"{s}," for s in range(101)]
+MIN_SCORE_MASS = 0.5  # below this, most of the model's answer at the score position is not a score: the expectation describes a minority of it
 
 class ExpectedScoreADM(ComparativeRegressionADM):
     "Expected score over 0–100 at the score position, read from the model's distribution (one forward pass per option and attribute)."
     def __init__(self, engine: Engine, attributes: list[Attribute] = (), selector: ExampleSelector | None = None, shuffle: bool = True,
-                 seed: int = 0, example_chars: int | None = None, metric='euclidean'):
-        super().__init__(engine, attributes, selector, 1, 0.0, shuffle, seed, 0, example_chars, metric)
+                 seed: int = 0, example_chars: int | None = None, metric='euclidean', tie_break: str = 'random'):
+        super().__init__(engine, attributes, selector, 1, 0.0, shuffle, seed, 0, example_chars, metric, tie_break)
         self.name = f"expected-score-{'few' if selector else 'zero'}-shot"
 
     score_first = True  # the prefix asks for the score first, so the examples show it first
@@ -152,34 +167,36 @@ class ExpectedScoreADM(ComparativeRegressionADM):
             p = np.exp(lp - lp.max()); p /= p.sum()
             values[i] = float(p @ np.arange(101)) / 100
             dists[l] = dict(mass=float(np.exp(lp).sum()), mode=int(p.argmax()))
-        return dict(values=values, reasonings=None, error=None, raw=dists)
+        mass = min(d['mass'] for d in dists.values())  # the least-supported option's
+        return dict(values=values, reasonings=None, error=None, raw=dists, mass=mass, low_mass=mass < MIN_SCORE_MASS)
 
 # %% ../nbs/13_adms.ipynb #13b147c5
 class PerResponseRegressionADM(RegressionADM):
     "Rate each option alone, per attribute, 0–100 (zero-shot)."
     name = 'per-response-regression'
-    def __init__(self, engine: Engine, attributes: list[Attribute] = (), n_samples: int = 1, temperature: float = 0.0, seed: int = 0, max_tokens: int = 200, metric='euclidean'):
-        super().__init__(attributes, metric)
-        self.engine, self.n_samples, self.temperature, self.seed, self.max_tokens = engine, n_samples, temperature, seed, max_tokens
+    def __init__(self, engine: Engine, attributes: list[Attribute] = (), n_samples: int = 1, temperature: float = 0.0, seed: int = 0, max_tokens: int = 200, metric='euclidean',
+                 tie_break: str = 'random'):
+        super().__init__(attributes, metric, tie_break, seed)
+        self.engine, self.n_samples, self.temperature, self.max_tokens = engine, n_samples, temperature, max_tokens
 
     def predict_attribute(self, probe, attribute):
         msgs = [single_messages(probe, i, self.attribute(attribute)) for i in range(len(probe.choices))]
         rows = self.engine.generate_json(msgs, single_schema(), self.n_samples, self.temperature, self.max_tokens, self.seed)
-        values, reasons, raw = [], [], []
-        for i, row in enumerate(rows):
-            ok = [s for s in row if s.ok]
-            if not ok: return dict(values=None, error=f"option {i}: all {len(row)} samples failed: {row[0].error}", raw=[s.text for s in row])
-            values.append(float(np.mean([s.value['score'] for s in ok])) / 100); reasons.append(ok[0].value['reasoning']); raw.append([s.text for s in row])
-        return dict(values=values, reasonings=reasons, error=None, raw=raw)
+        raw, count = [[s.text for s in row] for row in rows], dict(valid=sum(s.ok for row in rows for s in row), total=sum(map(len, rows)))
+        bad = next((i for i, row in enumerate(rows) if not any(s.ok for s in row)), None)
+        if bad is not None: return dict(values=None, error=f"option {bad}: all {len(rows[bad])} samples failed: {rows[bad][0].error}", raw=raw, **count)
+        ok = [[s for s in row if s.ok] for row in rows]
+        return dict(values=[float(np.mean([s.value['score'] for s in o])) / 100 for o in ok], reasonings=[o[0].value['reasoning'] for o in ok], error=None, raw=raw, **count)
 
 # %% ../nbs/13_adms.ipynb #3f858662
 class JointRegressionADM(RegressionADM):
     "Every attribute of every option rated in one prompt (no reasoning), zero- or few-shot; the option closest to the target wins."
     def __init__(self, engine: Engine, attributes: list[Attribute] = (), selector: ExampleSelector | None = None, n_examples: int = 3, n_samples: int = 1,
-                 temperature: float = 0.0, shuffle: bool = True, seed: int = 0, max_tokens: int = 200, example_chars: int | None = None, metric='euclidean'):
-        super().__init__(attributes, metric)
+                 temperature: float = 0.0, shuffle: bool = True, seed: int = 0, max_tokens: int = 200, example_chars: int | None = None, metric='euclidean',
+                 tie_break: str = 'random'):
+        super().__init__(attributes, metric, tie_break, seed)
         self.engine, self.selector, self.n_examples, self.n_samples, self.temperature = engine, selector, n_examples, n_samples, temperature
-        self.shuffle, self.seed, self.max_tokens, self.example_chars = shuffle, seed, max_tokens, example_chars
+        self.shuffle, self.max_tokens, self.example_chars = shuffle, max_tokens, example_chars
         self.name = f"joint-regression-{'few' if selector else 'zero'}-shot"
 
     def examples(self, probe: Probe, attributes: list[str]) -> list[tuple[str, str]]:
@@ -201,9 +218,7 @@ class JointRegressionADM(RegressionADM):
             ex = self.examples(probe, missing)
             msgs = [joint_messages(probe, o, [self.attribute(a) for a in missing], ex) for o in orders]
             samples = _sample(self.engine, msgs, joint_schema(len(probe.choices), missing), self.temperature, self.max_tokens, self.seed)
-            for a in missing:
-                values, _, err = _mean_scores(samples, orders, len(probe.choices), key=lambda v, l, a=a: v[l][a])
-                self.memo[probe.id, a] = dict(values=values, reasonings=None, error=err, raw=[s.text for s in samples])
+            for a in missing: self.memo[probe.id, a] = {**_mean_scores(samples, orders, len(probe.choices), key=lambda v, l, a=a: v[l][a]), 'reasonings': None}
         return {a: self.memo[probe.id, a] for a in attributes}
 
     def predict_attribute(self, probe, attribute): return self.predict(probe, [attribute])[attribute]
@@ -213,46 +228,54 @@ class JointRegressionADM(RegressionADM):
         for p in probes: self.predict(p, attributes or p.attributes)
 
 # %% ../nbs/13_adms.ipynb #e7c9320b
-def _vote(probe: Probe, samples, orders, weights) -> tuple[int | None, str, str | None, bool]:
-    "Weighted vote over the valid samples (negative weight: a vote against); ties go to the option a positive sample chose first (and are flagged)."
-    votes, first, valid = np.zeros(len(probe.choices)), {}, 0
-    for s, o, w in zip(samples, orders, weights):
+def _vote(probe: Probe, target: Target, samples, orders, n_positive: int, tie_break: str, seed: int) -> tuple[int | None, str, str | None, bool, dict]:
+    "ALIGN's vote over the valid samples: a positive sample gives its pick 1; a negative one (the first `n_positive` are positive) takes 1/C from its pick and gives 1/C to every other of the C options."
+    C = len(probe.choices)
+    votes, reasons, valid = np.zeros(C), {}, 0
+    for k, (s, o) in enumerate(zip(samples, orders)):
         if not s.ok: continue
         valid += 1
-        i = o[letters(len(o)).index(s.value['choice'])]
-        votes[i] += w
-        if w > 0: first.setdefault(i, s.value['reasoning'])
-    if not valid: return None, '', f"all {len(samples)} samples failed: {samples[0].error}", False
-    tied = np.flatnonzero(votes == votes.max()).tolist()
-    winner = next((i for i in first if i in tied), tied[0])
-    return winner, first.get(winner, ''), None, len(tied) > 1
+        i = o[letters(C).index(s.value['choice'])]
+        if k < n_positive: votes[i] += 1; reasons.setdefault(i, s.value['reasoning'])
+        else: votes += 1 / C; votes[i] -= 2 / C
+    support = dict(valid=valid, total=len(samples))
+    if not valid: return None, '', f"all {len(samples)} samples failed: {samples[0].error}", False, support
+    tied = np.flatnonzero(votes >= votes.max() - 1e-9).tolist()
+    winner = break_tie(tied, tie_break, seed, probe, target)
+    return winner, reasons.get(winner, ''), None, len(tied) > 1, support
 
 class UnalignedADM:
     "Multiple-choice pick with one sentence of reasoning; shuffled options and a majority vote over `n_samples`."
     name = 'unaligned'
-    def __init__(self, engine: Engine, n_samples: int = 1, temperature: float = 0.0, seed: int = 0, shuffle: bool = True, max_tokens: int = 200):
+    def __init__(self, engine: Engine, n_samples: int = 1, temperature: float = 0.0, seed: int = 0, shuffle: bool = True, max_tokens: int = 200, tie_break: str = 'random'):
+        if tie_break not in TIE_BREAKS: raise ValueError(f"tie_break must be one of {TIE_BREAKS}, got {tie_break!r}")
         self.engine, self.n_samples, self.temperature, self.seed, self.shuffle, self.max_tokens = engine, n_samples, temperature, seed, shuffle, max_tokens
+        self.tie_break = tie_break
 
     def decide(self, probe: Probe, target: Target) -> Decision:
         t0 = time.perf_counter()
         orders = _orders(len(probe.choices), self.n_samples, self.shuffle, self.seed, probe.id)
         samples = _sample(self.engine, [choice_messages(probe, o) for o in orders], choice_schema(len(probe.choices)), self.temperature, self.max_tokens, self.seed)
-        i, why, err, tied = _vote(probe, samples, orders, [1] * len(samples))
-        return Decision(probe_id=probe.id, choice=i, reasoning=why, error=err, raw=[s.text for s in samples], seconds=time.perf_counter() - t0, tied=tied)
+        i, why, err, tied, support = _vote(probe, target, samples, orders, len(samples), self.tie_break, self.seed)
+        return Decision(probe_id=probe.id, choice=i, reasoning=why, error=err, raw=[s.text for s in samples], seconds=time.perf_counter() - t0, tied=tied,
+                        support=dict(choice=support))
 
 # %% ../nbs/13_adms.ipynb #49862858
 class PromptAlignedADM:
     "The target written into the system prompt; ALIGN's positive/negative sampling vote; optional few-shot choice examples."
     def __init__(self, engine: Engine, attributes: list[Attribute] = (), n_positive: int = 1, n_negative: int = 0, temperature: float = 0.0,
-                 seed: int = 0, shuffle: bool = True, selector: ExampleSelector | None = None, n_examples: int = 0, max_tokens: int = 200):
+                 seed: int = 0, shuffle: bool = True, selector: ExampleSelector | None = None, n_examples: int = 0, max_tokens: int = 200, tie_break: str = 'random'):
+        if tie_break not in TIE_BREAKS: raise ValueError(f"tie_break must be one of {TIE_BREAKS}, got {tie_break!r}")
         self.engine, self.attributes, self.n_positive, self.n_negative = engine, {a.name: a for a in attributes}, n_positive, n_negative
         self.temperature, self.seed, self.shuffle, self.selector, self.n_examples, self.max_tokens = temperature, seed, shuffle, selector, n_examples, max_tokens
+        self.tie_break = tie_break
         self.name = 'prompt-aligned' + (f'-vote{n_positive}+{n_negative}' if n_negative else '') + (f'-{n_examples}shot' if n_examples else '')
 
-    def examples(self, probe: Probe, target: Target) -> list[dict]:
-        "Few-shot turns: similar pool probes answered with their choice closest to the target."
+    def examples(self, probe: Probe, target: Target, negate: bool = False) -> list[dict]:
+        "Few-shot turns: similar pool probes answered with their choice closest to the target, or with `negate` (negative samples) to its opposite."
         turns = []
         if not (self.selector and self.n_examples): return turns
+        if negate: target = Target(values={a: 1 - v for a, v in target.values.items()}, name=f"not {target.name}")
         for i in self.selector.rank(probe):
             ex = self.selector.pool[i]
             best = correct_choices(ex, target)
@@ -267,12 +290,13 @@ class PromptAlignedADM:
         t0 = time.perf_counter()
         n = self.n_positive + self.n_negative
         orders = _orders(len(probe.choices), n, self.shuffle, self.seed, probe.id)
-        ex = self.examples(probe, target)
+        ex = {neg: self.examples(probe, target, negate=neg) for neg in {k >= self.n_positive for k in range(n)}}  # negative samples see examples answered for the opposite target
         msgs = [aligned_messages(probe, o, target, self.attributes, negate=k >= self.n_positive) for k, o in enumerate(orders)]
-        msgs = [m[:1] + ex + m[1:] for m in msgs]
+        msgs = [m[:1] + ex[k >= self.n_positive] + m[1:] for k, m in enumerate(msgs)]
         samples = _sample(self.engine, msgs, choice_schema(len(probe.choices)), self.temperature, self.max_tokens, self.seed)
-        i, why, err, tied = _vote(probe, samples, orders, [1] * self.n_positive + [-1] * self.n_negative)
-        return Decision(probe_id=probe.id, choice=i, reasoning=why, error=err, raw=[s.text for s in samples], seconds=time.perf_counter() - t0, tied=tied)
+        i, why, err, tied, support = _vote(probe, target, samples, orders, self.n_positive, self.tie_break, self.seed)
+        return Decision(probe_id=probe.id, choice=i, reasoning=why, error=err, raw=[s.text for s in samples], seconds=time.perf_counter() - t0, tied=tied,
+                        support=dict(choice=support))
 
 # %% ../nbs/13_adms.ipynb #99383e92
 FEATURES = ('embedding', 'length')
@@ -292,9 +316,10 @@ def pair_features(questions: list[str], options: list[str], features=FEATURES, m
 
 class EmbeddingRegressionADM(RegressionADM):
     "(Question, option) features — MiniLM embeddings and/or lengths — and a ridge regression per attribute trained on a labelled pool."
-    def __init__(self, train: list[Probe], attributes: list[Attribute], features=FEATURES, max_tokens: int = EMBEDDING_WINDOW, alpha: float = 10.0, metric='euclidean'):
+    def __init__(self, train: list[Probe], attributes: list[Attribute], features=FEATURES, max_tokens: int = EMBEDDING_WINDOW, alpha: float = 10.0, metric='euclidean',
+                 tie_break: str = 'random', seed: int = 0):
         from sklearn.linear_model import Ridge
-        super().__init__(attributes, metric)
+        super().__init__(attributes, metric, tie_break, seed)
         self.features, self.max_tokens = tuple(features), max_tokens
         self.name = '+'.join(self.features) + '-regression'
         rows = [(p.prompt, c.text, c.values) for p in train for c in p.choices if c.values]
@@ -323,10 +348,11 @@ class EmbeddingRegressionADM(RegressionADM):
 # %% ../nbs/13_adms.ipynb #56c4fdc6
 class RewardModelADM(RegressionADM):
     "A Hugging Face sequence-classification reward model: one head per attribute (`heads`), or a single scalar reward."
-    def __init__(self, model, heads: list[str] | None = None, attributes: list[Attribute] = (), trust_remote_code: bool = False, device: str = 'cpu', metric='euclidean'):
+    def __init__(self, model, heads: list[str] | None = None, attributes: list[Attribute] = (), trust_remote_code: bool = False, device: str = 'cpu', metric='euclidean',
+                 tie_break: str = 'random', seed: int = 0):
         import torch
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
-        super().__init__(attributes, metric)
+        super().__init__(attributes, metric, tie_break, seed)
         self.tokenizer = AutoTokenizer.from_pretrained(model, trust_remote_code=trust_remote_code)
         self.model = AutoModelForSequenceClassification.from_pretrained(model, trust_remote_code=trust_remote_code, use_safetensors=True).to(device).eval()  # never pickled weights
         n = self.model.config.num_labels
@@ -349,14 +375,15 @@ class RewardModelADM(RegressionADM):
     def decide(self, probe, target):
         if self.heads: return super().decide(probe, target)
         r = self.rewards(probe)[:, 0]
-        return Decision(probe_id=probe.id, choice=int(r.argmax()), reasoning='Highest scalar reward.', raw=r.tolist(), tied=int((r == r.max()).sum()) > 1)
+        best = np.flatnonzero(r == r.max()).tolist()
+        return Decision(probe_id=probe.id, choice=break_tie(best, self.tie_break, self.seed, probe, target), reasoning='Highest scalar reward.', raw=r.tolist(), tied=len(best) > 1)
 
 # %% ../nbs/13_adms.ipynb #b10e6731
 class ValueModelADM(RegressionADM):
     "A value model as a scorer `(question, option, attribute) -> [0, 1]` (e.g. Kaleido, where you have its weights)."
     name = 'value-model'
-    def __init__(self, scorer: Callable[[str, str, Attribute], float], attributes: list[Attribute] = (), metric='euclidean'):
-        super().__init__(attributes, metric)
+    def __init__(self, scorer: Callable[[str, str, Attribute], float], attributes: list[Attribute] = (), metric='euclidean', tie_break: str = 'random', seed: int = 0):
+        super().__init__(attributes, metric, tie_break, seed)
         self.scorer = scorer
 
     def predict_attribute(self, probe, attribute):

@@ -185,6 +185,7 @@ class Decision(_Model):
     seconds: float = Field(default=0.0, ge=0)
     error: str | None = None
     tied: bool = False  # the choice broke a tie: other options were predicted (or voted) exactly as good
+    support: dict[str, dict] | None = None  # per attribute ('choice' for a vote): valid and total samples; expected score: mass on the scores, low_mass
 
     @model_validator(mode='after')
     def _failed_has_error(self):

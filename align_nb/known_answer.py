@@ -17,7 +17,7 @@ from .core import Probe, Target
 from .simulated import Shown, blind_pick, target_pick
 
 # %% auto #0
-__all__ = ['TOL', 'REGRESSION_METHODS', 'CHOICE_METHODS', 'METHOD_KINDS', 'FEW_SHOT_BENCHMARKS', 'labels_of', 'first_closest',
+__all__ = ['TOL', 'REGRESSION_METHODS', 'CHOICE_METHODS', 'METHOD_KINDS', 'FEW_SHOT_BENCHMARKS', 'labels_of', 'closest_pick',
            'correct_set', 'Skill', 'discretised_mean', 'simulate_predictions', 'Expectation', 'expect', 'measure',
            'check', 'known_answer_table', 'show_table', 'sweep_table', 'plot_sweep', 'main']
 
@@ -28,11 +28,11 @@ def labels_of(probe: Probe, attributes: Sequence[str]) -> np.ndarray:
     "True values, choices x `attributes`, 0.5 where unlabelled (read from the choices, not through `Probe.labels`)."
     return np.array([[float((c.values or {}).get(a, 0.5)) for a in attributes] for c in probe.choices]).reshape(len(probe.choices), len(attributes))
 
-def first_closest(values: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    "For values (..., choices, k): the first choice closest (Euclidean) to `target`, and whether others tie with it."
+def closest_pick(values: np.ndarray, target: np.ndarray, rng: np.random.Generator | None = None) -> tuple[np.ndarray, np.ndarray]:
+    "For values (..., choices, k): a choice closest (Euclidean) to `target` — drawn uniformly among the tied ones with `rng`, else the first — and whether others tie with it."
     d = np.sqrt(((values - target) ** 2).sum(-1))
     near = d <= d.min(-1, keepdims=True) + TOL
-    return near.argmax(-1), near.sum(-1) > 1
+    return (near.argmax(-1) if rng is None else (near * rng.random(near.shape)).argmax(-1)), near.sum(-1) > 1
 
 def correct_set(probe: Probe, target: Target) -> np.ndarray | None:
     "Boolean mask of the correct choices of `probe` under `target`, or None when the target does not score the probe."
@@ -135,7 +135,7 @@ def expect(probes: Sequence[Probe], targets: Sequence[Target], method: str, skil
             t = targets[j]
             if method in REGRESSION_METHODS:
                 idx = [attrs.index(a) for a in t.values]
-                pick, tie = first_closest(P[:, :, idx], np.array(list(t.values.values())))
+                pick, tie = closest_pick(P[:, :, idx], np.array(list(t.values.values())), rng)
                 fail = F[:, idx].any(1)
             else:
                 if method == 'unaligned': pick = blind

@@ -6,13 +6,13 @@ Docs: https://align-nb.github.io/align_nb/runner.html.md"""
 
 # %% ../nbs/15_runner.ipynb #ea9d987a
 from __future__ import annotations
-import importlib.metadata, inspect, json, os, platform, random, time
+import importlib.metadata, inspect, json, os, platform, random, time, warnings
 from pathlib import Path
 from typing import Any, Literal
 
 import pandas as pd
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 from tqdm.auto import tqdm
 
 from .core import Decision, Probe, Target, _explain, append_line, read_jsonl, write_atomic
@@ -21,8 +21,9 @@ from .engines import EngineConfig, engine_config, load_engine
 from .metrics import RESULT_COLUMNS, OracleADM, RandomADM, correct_choices, score, summarize
 
 # %% auto #0
-__all__ = ['ADM_KINDS', 'ADMSpec', 'ExperimentConfig', 'read_yaml_mapping', 'load_config', 'select_probes', 'select_targets',
-           'build_adm', 'read_results', 'run_experiment', 'run_config', 'score_run', 'to_align_io', 'main']
+__all__ = ['ADM_KINDS', 'REGRESSOR_KINDS', 'ADMSpec', 'ExperimentConfig', 'read_yaml_mapping', 'load_config', 'select_probes',
+           'select_targets', 'build_adm', 'read_results', 'run_experiment', 'run_config', 'score_run', 'to_align_io',
+           'main']
 
 # %% ../nbs/15_runner.ipynb #7046ad7f
 ADM_KINDS = ('random', 'oracle', 'unaligned', 'prompt-aligned', 'comparative-regression', 'expected-score', 'per-response-regression', 'joint-regression', 'embedding-regression')
@@ -43,7 +44,24 @@ class ExperimentConfig(_Strict):
     targets: list[str] | None = None      # target names; None: every target of the benchmark
     adm: ADMSpec
     engine: EngineConfig | None = None
-    seed: int = 0
+    seed: int = 0                         # the decision maker's randomness: option orders, sampling, tie breaks
+    probe_seed: int = 0                   # picks the n_probes sample: fixed, so runs that differ only in `seed` decide the same probes
+
+    @model_validator(mode='after')
+    def _no_wasted_work(self):
+        "Refuse settings that pay for model calls (or an example pool) and throw them away; warn where some samples may repeat."
+        kind, p = self.adm.kind, self.adm.params
+        counts = [p.get('n_positive', 1), p.get('n_negative', 0)] if kind == 'prompt-aligned' else [p.get('n_samples', 1)]
+        if max(counts) > 1 and not p.get('temperature', 0.0):
+            what = f"{max(counts)} samples of one prompt at temperature 0"
+            if kind == 'per-response-regression' or not p.get('shuffle', True):
+                raise ValueError(f"adm.params: {what} are one greedy answer paid for {max(counts)} times: set a temperature > 0, or 1 sample")
+            warnings.warn(f"{what}: greedy samples differ only where their shuffled option orders do (a 2-option probe has 2 orders); set a temperature > 0 for independent samples", stacklevel=2)
+        if kind in ('prompt-aligned', 'joint-regression'):
+            k = p.get('n_examples', 0 if kind == 'prompt-aligned' else 3)
+            if p.get('few_shot') and not k: raise ValueError("adm.params: few_shot with n_examples: 0 builds and embeds the example pool and shows none of it: set n_examples >= 1, or drop few_shot")
+            if p.get('n_examples') and not p.get('few_shot'): raise ValueError(f"adm.params: n_examples: {p['n_examples']} needs few_shot (bm25, embedding or fixed) to choose the examples")
+        return self
 
 def read_yaml_mapping(path: str | Path, what: str = 'config') -> dict:
     "The mapping at the top of a YAML file, safe-loaded; a file that is not UTF-8 YAML, or not a mapping, raises a ValueError naming it."
@@ -98,7 +116,7 @@ def _build_adm(cfg: ExperimentConfig, bench: Benchmark, engine=None):
     if kind == 'random': return RandomADM(params.pop('seed', cfg.seed), **params)
     if kind == 'oracle': return OracleADM(**params)
     if kind == 'embedding-regression':
-        return adms.EmbeddingRegressionADM(load_benchmark(cfg.benchmark, **{**cfg.loader, 'split': 'train'}).probes, bench.attributes, **params)
+        return adms.EmbeddingRegressionADM(load_benchmark(cfg.benchmark, **{**cfg.loader, 'split': 'train'}).probes, bench.attributes, seed=cfg.seed, **params)
     if engine is None:
         if cfg.engine is None: raise ValueError(f"the {kind!r} decision maker needs an `engine` in the config")
         engine = load_engine(cfg.engine, benchmark=bench)  # a simulated backbone knows the experiment's own benchmark
@@ -119,6 +137,14 @@ def _versions() -> dict:
         except importlib.metadata.PackageNotFoundError: pass
     return out
 
+def _resolved(config: dict) -> dict | None:
+    "A recorded config with today's defaults filled in (None if it no longer validates), to compare with the config of a resumed run."
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter('ignore')
+            return ExperimentConfig.model_validate(config).model_dump(mode='json')
+    except ValidationError: return None
+
 def read_results(run_dir: str | Path) -> list[dict]:
     "The complete result lines of a run (a truncated last line, from a crash mid-write, is left out)."
     return read_jsonl(Path(run_dir) / 'results.jsonl')
@@ -134,16 +160,20 @@ def run_experiment(cfg: ExperimentConfig | str | Path | dict, run_dir: str | Pat
     run_dir = Path(run_dir); run_dir.mkdir(parents=True, exist_ok=True)
     meta_path, res_path = run_dir / 'config.json', run_dir / 'results.jsonl'
     resolved = cfg.model_dump(mode='json')
-    if meta_path.exists():
-        before = json.loads(meta_path.read_text())['config']
-        if before != resolved: raise ValueError(f"{run_dir} holds a run of another config; use a new directory (was {before}, now {resolved})")
+    meta = json.loads(meta_path.read_text()) if meta_path.exists() else None
+    if meta is not None and _resolved(meta['config']) != resolved:
+        raise ValueError(f"{run_dir} holds a run of another config; use a new directory (was {meta['config']}, now {resolved})")
     bench = load_benchmark(cfg.benchmark, **cfg.loader)
-    probes, targets = select_probes(bench, cfg.n_probes, cfg.seed), select_targets(bench, cfg.targets)
+    probes, targets = select_probes(bench, cfg.n_probes, cfg.probe_seed), select_targets(bench, cfg.targets)
     done = {r['probe_id'] for r in read_jsonl(res_path, repair=True)}  # a torn last line (power cut) is cut: the complete lines are kept
     todo = [p for p in probes if p.id not in done]
     adm = build_adm(cfg, bench) if todo else None
-    if not meta_path.exists():
-        meta = dict(config=resolved, versions=_versions(), fingerprint=getattr(getattr(adm, 'engine', None), 'fingerprint', None), started=time.strftime('%Y-%m-%dT%H:%M:%S'))
+    now = getattr(getattr(adm, 'engine', None), 'fingerprint', None)
+    if meta is not None and todo and meta.get('fingerprint') != now:
+        raise ValueError(f"{run_dir} was run with the backbone {meta.get('fingerprint')}, and this engine is {now} (other weights, server model or library "
+                         "versions): resuming would mix two models' answers in one run; use a new directory")
+    if meta is None:
+        meta = dict(config=resolved, versions=_versions(), fingerprint=now, started=time.strftime('%Y-%m-%dT%H:%M:%S'))
         write_atomic(meta_path, json.dumps(meta, indent=1))
     prepare, bar = getattr(adm, 'prepare', None), tqdm(total=len(todo), desc=f"{cfg.adm.kind} on {cfg.benchmark}", disable=not progress)
     for start in range(0, len(probes), chunk):  # chunks of the whole probe list, so a resumed run batches exactly as an uninterrupted one
@@ -171,9 +201,25 @@ def run_config(run_dir: str | Path) -> ExperimentConfig:
     if not path.exists(): raise FileNotFoundError(f"{path} not found: {run_dir} is not a run directory")
     return ExperimentConfig.model_validate(json.loads(path.read_text())['config'])
 
-def score_run(run_dir: str | Path, targets: list[str] | str | None = None, metric: str = 'euclidean') -> pd.DataFrame:
-    "One row per (target, probe) like `evaluate`, from a run's stored decisions; other `targets` (or `'all'`) are decided from stored predictions."
+REGRESSOR_KINDS = ('oracle', 'comparative-regression', 'expected-score', 'per-response-regression', 'joint-regression', 'embedding-regression')  # they store predictions
+
+def _rescore(probe: Probe, stored: dict, target: Target, metric: str, tie_break: str, seed: int, run_dir) -> Decision:
+    "The decision for a target the run did not ask about, from the predictions its stored decisions keep; failed where a prediction it needs failed."
     from align_nb.adms import decide_from_predictions
+    kept = [d['predictions'] for d in stored.values() if d.get('predictions')]  # a failed decision keeps the predictions that succeeded
+    preds = [{a: v for q in per_choice for a, v in q.items()} for per_choice in zip(*kept)] if kept else None
+    missing = [a for a in target.attributes if preds is None or a not in preds[0]]
+    if not missing:
+        i, tied = decide_from_predictions(probe, preds, target, metric, tie_break, seed)
+        return Decision(probe_id=probe.id, choice=i, tied=tied)
+    errors = {a: s['error'] for d in stored.values() for a, s in (d.get('support') or {}).items() if s.get('error')}
+    if all(a in errors for a in missing):  # the run tried and failed: a failed decision, as deciding it would have been
+        return Decision(probe_id=probe.id, choice=None, error='; '.join(f"{a}: {errors[a]}" for a in missing))
+    raise ValueError(f"{run_dir}: probe {probe.id}: no stored prediction of {[a for a in missing if a not in errors]} to re-score target {target.name!r} "
+                     "(the run never predicted them: run the experiment with that target)")
+
+def score_run(run_dir: str | Path, targets: list[str] | str | None = None, metric: str = 'euclidean') -> pd.DataFrame:
+    "One row per (target, probe) like `evaluate`, from a run's stored decisions; other `targets` (or `'all'`) are decided from stored predictions (ties broken as the run's ADM breaks them)."
     cfg = run_config(run_dir)
     bench = load_benchmark(cfg.benchmark, **cfg.loader)
     names = None if targets == 'all' else targets if targets is not None else cfg.targets
@@ -181,14 +227,11 @@ def score_run(run_dir: str | Path, targets: list[str] | str | None = None, metri
     out = []
     for row in read_results(run_dir):
         p, stored = probes[row['probe_id']], row['decisions']
-        preds = next((d['predictions'] for d in stored.values() if d.get('predictions')), None)
         for t in tgts:
             if correct_choices(p, t, metric) is None: continue
             if t.name in stored: d = Decision.model_validate(stored[t.name])
-            elif preds is not None:
-                i, tied = decide_from_predictions(p, preds, t, metric)
-                d = Decision(probe_id=p.id, choice=i, tied=tied)
-            else: raise ValueError(f"{run_dir}: probe {p.id} has no decision for target {t.name!r} and no stored predictions to re-score it (the ADM is not a regressor)")
+            elif cfg.adm.kind in REGRESSOR_KINDS: d = _rescore(p, stored, t, metric, cfg.adm.params.get('tie_break', 'random'), cfg.seed, run_dir)
+            else: raise ValueError(f"{run_dir}: probe {p.id} has no decision for target {t.name!r} and no stored predictions to re-score it (the {cfg.adm.kind} ADM is not a regressor)")
             out.append(score(d, p, t, metric))
     return pd.DataFrame(out, columns=RESULT_COLUMNS)
 
@@ -259,5 +302,5 @@ def main(argv=None) -> int:
         out = run_experiment(a.config, a.out, a.overrides, progress=not a.quiet)
         a = argparse.Namespace(run=out, targets=None, by='k')
     targets = 'all' if a.targets == ['all'] else a.targets
-    print(summarize(score_run(a.run, targets), by=None if a.by == 'none' else a.by).round(1).to_markdown(index=False))
+    print(summarize(score_run(a.run, targets), by=None if a.by == 'none' else a.by).round(1).fillna('–').to_markdown(index=False))  # no interval: '–'
     return 0

@@ -75,6 +75,8 @@ class SteeringRun(BaseModel):
     cache_hits: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
+    seed: int = 0                # the decision maker's seed and tie rule: a re-decision breaks ties as it would
+    tie_break: str = 'random'
 
 def save_history(runs: list[SteeringRun], path: str | Path) -> Path:
     "Write `runs` to `path` as a JSON list (atomically: a crash never leaves half a file)."
@@ -95,7 +97,7 @@ def resteer(run: SteeringRun, target: Target) -> tuple[int | None, str]:
     if not preds: return None, f"{run.adm} chooses in one model call for one target: press Run to decide for this target"
     missing = [a for a in target.attributes if a not in preds[0]]
     if missing: return None, f"no stored prediction of {', '.join(missing)}: press Run to predict it"
-    return decide_from_predictions(run.probe, preds, target)[0], 're-decided from stored predictions, no model call'
+    return decide_from_predictions(run.probe, preds, target, tie_break=run.tie_break, seed=run.seed)[0], 're-decided from stored predictions, no model call'
 
 # %% ../nbs/17_steering.ipynb #a1a1d877
 def prediction_chart(run: SteeringRun, target: Target | None = None, width: float = 3.4) -> bytes | None:
@@ -308,7 +310,8 @@ def _one(self: SteeringExplorer, bench_name: str, probe: Probe, target: Target, 
     return SteeringRun(benchmark=bench_name if self.source.value == 'benchmark' else f'custom ({bench_name} attributes)', backbone=backbone, adm=getattr(adm, 'name', kind),
                        probe=probe, target=target, decision=decision.model_copy(update=dict(raw=None)), prompts=[prompt_text(p) for p in rec.prompts] if rec else [],
                        seconds=round(time.perf_counter() - t0, 3), calls=u.calls - u0.calls if u else 0, cache_hits=u.cache_hits - u0.cache_hits if u else 0,
-                       prompt_tokens=u.prompt_tokens - u0.prompt_tokens if u else 0, completion_tokens=u.completion_tokens - u0.completion_tokens if u else 0)
+                       prompt_tokens=u.prompt_tokens - u0.prompt_tokens if u else 0, completion_tokens=u.completion_tokens - u0.completion_tokens if u else 0,
+                       seed=self.seed, tie_break=getattr(adm, 'tie_break', 'random'))
 
 @patch
 def _work(self: SteeringExplorer, bench_name, probe, target, jobs):

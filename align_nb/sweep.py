@@ -24,7 +24,7 @@ from .runner import ADMSpec, ExperimentConfig, _Strict, read_yaml_mapping, run_e
 
 # %% auto #0
 __all__ = ['NAME', 'SweepADM', 'SweepConfig', 'load_sweep', 'expand', 'SweepError', 'n_probes', 'probes_done', 'run_one',
-           'run_sweep', 'sweep_status', 'sweep_table', 'sweep_cli', 'sweep_estimate']
+           'ray_resources', 'run_sweep', 'sweep_status', 'sweep_table', 'sweep_cli', 'sweep_estimate']
 
 # %% ../nbs/21_sweep.ipynb #d25fb8e8
 NAME = re.compile(r'[A-Za-z0-9][A-Za-z0-9._-]*')
@@ -99,7 +99,7 @@ def _n_probes(benchmark: str, loader: str, n: int | None, seed: int) -> int:
 
 def n_probes(cfg: ExperimentConfig) -> int:
     "The number of probes `cfg` runs (loads its benchmark once per process)."
-    return _n_probes(cfg.benchmark, json.dumps(cfg.loader, sort_keys=True), cfg.n_probes, cfg.seed)
+    return _n_probes(cfg.benchmark, json.dumps(cfg.loader, sort_keys=True), cfg.n_probes, cfg.probe_seed)
 
 def probes_done(run_dir) -> int:
     "The number of complete result lines in `run_dir`."
@@ -123,6 +123,13 @@ def _prepare(spec, root) -> tuple[dict[str, ExperimentConfig], dict[str, Path]]:
     write_atomic(path, json.dumps(record, indent=1))
     return exps, {name: safe_path(root, name) for name in exps}
 
+def ray_resources(cfg: ExperimentConfig) -> dict:
+    "The Ray resources of `cfg`'s task: a CPU, and a GPU when its backbone runs in-process on CUDA (a transformers config's `device`)."
+    device = cfg.engine.device if cfg.engine is not None and cfg.engine.kind == 'transformers' else 'cpu'  # llama.cpp configs run on CPU; a served model's GPU is the server's
+    if not device.startswith('cuda'): return dict(num_cpus=1)
+    if device not in ('cuda', 'cuda:0'): raise ValueError(f"device {device!r}: a Ray task sees only the GPU it is given, as cuda:0; write device: cuda")
+    return dict(num_cpus=1, num_gpus=1)
+
 def _ray(address: str, num_cpus: int | None):
     "Ray, connected to `address` ('local': a new local instance), with align_nb's environment variables passed to the workers."
     import ray
@@ -137,6 +144,12 @@ def run_sweep(spec, root, ray_address: str | None = None, num_cpus: int | None =
     exps, dirs = _prepare(spec, root)
     totals = {n: n_probes(c) for n, c in exps.items()}
     todo = [n for n in exps if probes_done(dirs[n]) < totals[n]]
+    if ray_address is not None:
+        needs = {n: ray_resources(exps[n]) for n in todo}
+        ray = _ray(ray_address, num_cpus)
+        gpus = ray.cluster_resources().get('GPU', 0)
+        if ray_address == 'local' and (short := [n for n in todo if needs[n].get('num_gpus', 0) > gpus]):  # a local instance never gains one: the task would wait forever
+            raise ValueError(f"{short[0]}" + (f" and {len(short) - 1} more need" if len(short) > 1 else ' needs') + f" a GPU, but the local Ray instance has {gpus:g}")
     bar = tqdm(total=sum(totals.values()), initial=sum(min(probes_done(d), totals[n]) for n, d in dirs.items()), desc='sweep (probes)', disable=not progress)
     bars, failures = {}, {}
     def refresh(running):
@@ -151,9 +164,8 @@ def run_sweep(spec, root, ray_address: str | None = None, num_cpus: int | None =
             refresh(todo[i:i + 1])
             if (err := run_one(exps[n].model_dump(mode='json'), str(dirs[n]))): failures[n] = err
     else:
-        ray = _ray(ray_address, num_cpus)
-        task = ray.remote(num_cpus=1)(run_one)  # Ray re-runs a task whose worker died; the experiment resumes
-        refs = {task.remote(exps[n].model_dump(mode='json'), str(dirs[n])): n for n in todo}
+        task = ray.remote(run_one)  # Ray re-runs a task whose worker died; the experiment resumes
+        refs = {task.options(**needs[n]).remote(exps[n].model_dump(mode='json'), str(dirs[n])): n for n in todo}
         pending = list(refs)
         while pending:
             done, pending = ray.wait(pending, num_returns=len(pending), timeout=1.0)
