@@ -46,7 +46,7 @@ def reproduce_table(benchmark: str, adms: list[str], out_dir: str | Path, backbo
     first = ['method', 'backbone']
     table, overall = table[first + [c for c in table if c not in first]], overall[first + [c for c in overall if c not in first]]
     table.to_csv(out_dir / f'{benchmark}.csv', index=False)
-    (out_dir / f'{benchmark}.md').write_text(table.round(1).to_markdown(index=False) + '\n')
+    (out_dir / f'{benchmark}.md').write_text(table.round(1).fillna('–').to_markdown(index=False) + '\n')
     ax = plot_accuracy(overall, title=f"{benchmark}: {int(overall.probes.max())} probes, {int(overall.targets.max())} targets")
     ax.figure.savefig(out_dir / f'{benchmark}.png', dpi=120, bbox_inches='tight')
     return table, overall

@@ -34,7 +34,7 @@ def validation_table(root=None, mic_csv=None, metric: str = 'euclidean', seed: i
     with tempfile.TemporaryDirectory() as d:
         mic = load_mic(csv_path=mic_csv or make_synthetic_mic(Path(d) / 'MIC.csv'))
     benches = [(load_helpsteer2(root=root), 'HelpSteer2 eval'), (mic, 'MIC eval' + ('' if mic_csv else ' (synthetic MIC.csv)')),
-               (load_opinionqa(root=root), 'OpinionQA (17 groups)'), (load_naacl24(root=root), "NAACL'24 triage"),
+               (oqa := load_opinionqa(root=root), f'OpinionQA ({len(oqa.attributes)} groups)'), (load_naacl24(root=root), "NAACL'24 triage"),
                (load_itm('phase1', root=root), 'ITM phase 1 triage')]
     return pd.DataFrame([validation_row(b, label, metric, seed) for b, label in benches]).set_index('benchmark')
 

@@ -97,10 +97,10 @@ def machine(device: str = 'cpu') -> dict:
                 model='SmolLM2-135M-Instruct (GGUF Q4_1 for llama.cpp; transformers loads the same GGUF in float32)')
 
 def accuracy(adm: RegressionADM, probes, targets) -> dict:
-    "Accuracy (%) with 95% CI over every scorable (probe, target), decided from the memoised predictions."
+    "Accuracy (%) with 95% CI, and the shares (%) of failed and tied decisions, over every scorable (probe, target), decided from the memoised predictions."
     rows = [r for p in probes for t in targets if (r := score(adm.decide(p, t), p, t)) is not None]
     s = summarize(pd.DataFrame(rows), by=None).iloc[0]
-    return dict(accuracy=s.accuracy, ci_low=s.ci_low, ci_high=s.ci_high, failed=int(s.failed), scored=int(s.scored))
+    return dict(accuracy=s.accuracy, ci_low=s.ci_low, ci_high=s.ci_high, failed=int(s.failed), failed_pct=s.failed_pct, tied_pct=s.tied_pct, scored=int(s.scored))
 
 def steps(mode: Mode, probes, attrs) -> list[tuple]:
     "The mode's units of work in its order: (probe, attributes) pairs, attribute by attribute or probe by probe."
@@ -183,7 +183,7 @@ def main(argv=None):
             print(write_markdown(t, a.out / f'{stem}.md', info))
 
 COLUMNS = ['mode', 'model_s_per_probe', 'wall_s_per_probe', 'forward_tokens_per_probe', 'reused_tokens_per_probe', 'calls_per_probe',
-           'peak_rss_mb', 'accuracy', 'ci_low', 'ci_high', 'ratio_vs_paper']
+           'peak_rss_mb', 'accuracy', 'ci_low', 'ci_high', 'failed_pct', 'tied_pct', 'ratio_vs_paper']
 
 def write_markdown(t: pd.DataFrame, path: Path, info: dict) -> str:
     "The table `t` (one row per mode) as Markdown in `path`, with the levers and the machine; returns the text."

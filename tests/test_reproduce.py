@@ -1,5 +1,5 @@
 "The reproduction notebooks through papermill with small parameters, and the same config run three ways giving the same result files."
-import json, subprocess, sys
+import json, os, subprocess, sys
 from pathlib import Path
 
 import pandas as pd
@@ -38,15 +38,21 @@ def test_mic_says_it_is_synthetic(reproductions, data_root):
     assert 'SYNTHETIC' in text
 
 @pytest.mark.parametrize('kind', ['random', 'comparative-regression'])
-def test_cli_notebook_and_papermill_give_the_same_results(reproductions, tmp_path, kind):
-    "The helpsteer2 notebook's run (papermill), the same config from the command line, and from Python: identical results.jsonl."
+def test_cli_notebook_and_papermill_give_the_same_results(reproductions, tmp_path, monkeypatch, kind):
+    "The helpsteer2 notebook's run (papermill), the same config from the command line, and from Python, each with its own empty generation cache: identical results.jsonl."
+    from align_nb.engine import GenerationCache
     from align_nb.runner import run_config, run_experiment
     papermill_run = reproductions / 'helpsteer2' / 'runs' / f'helpsteer2-{kind}'
     cfg = run_config(papermill_run)
     cfg_file = tmp_path / 'cfg.yaml'
     cfg_file.write_text(yaml.safe_dump(cfg.model_dump(mode='json')))
-    r = subprocess.run([str(EXE), 'run', str(cfg_file), '--quiet', '--out', str(tmp_path / 'cli')], capture_output=True, text=True, timeout=1200)
+    caches = {way: tmp_path / f'{way}-cache' for way in ('cli', 'python')}  # no answer is shared: equal files show determinism, not a cache hit
+    r = subprocess.run([str(EXE), 'run', str(cfg_file), '--quiet', '--out', str(tmp_path / 'cli')], capture_output=True, text=True, timeout=1200,
+                       env={**os.environ, 'ALIGN_NB_CACHE': str(caches['cli'])})
     assert r.returncode == 0, r.stderr[-3000:]
+    monkeypatch.setenv('ALIGN_NB_CACHE', str(caches['python']))
     run_experiment(cfg, tmp_path / 'python', progress=False)
     want = (papermill_run / 'results.jsonl').read_text()
     assert want and (tmp_path / 'cli' / 'results.jsonl').read_text() == want == (tmp_path / 'python' / 'results.jsonl').read_text()
+    if kind != 'random':  # each run generated its own answers, in its own cache
+        assert all(len(GenerationCache(c / 'generations')) > 0 for c in caches.values())
