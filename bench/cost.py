@@ -189,7 +189,7 @@ def write_markdown(t: pd.DataFrame, path: Path, info: dict) -> str:
     "The table `t` (one row per mode) as Markdown in `path`, with the levers and the machine; returns the text."
     n, k, nt = int(t.probes.iloc[0]), int(t.attributes.iloc[0]), int(t.targets.iloc[0])
     md = (f"# Cost of few-shot comparative regression: {n} HelpSteer2 eval probes, {k} attribute(s), {nt} targets\n\n"
-          + t[[c for c in COLUMNS + ['peak_gpu_mb'] if c in t]].round(2).to_markdown(index=False) + "\n\n"
+          + t[[c for c in COLUMNS + ['peak_gpu_mb'] if c in t]].round(2).fillna('–').to_markdown(index=False) + "\n\n"  # '–': no interval below 10 probes
           + '\n'.join(f"- **{r.mode}**: {r.lever}" for r in t.itertuples()) + "\n\n"
           + f"Few-shot examples cut to {EXAMPLE_CHARS} characters in every mode. Machine: `{json.dumps(info)}`\n")
     path.write_text(md)
