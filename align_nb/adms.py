@@ -31,10 +31,14 @@ def seed_of(*parts) -> int:
     "A reproducible 32-bit seed from any parts (probe id, attribute, sample index...)."
     return int(content_key('seed', *parts)[:8], 16)
 
+def _tie_rule(tie_break: str) -> str:
+    "`tie_break`, refused unless it is one of `TIE_BREAKS`."
+    if tie_break not in TIE_BREAKS: raise ValueError(f"tie_break must be one of {TIE_BREAKS}, got {tie_break!r}")
+    return tie_break
+
 def break_tie(tied: list[int], tie_break: str, seed: int, probe: Probe, target: Target) -> int:
     "One of the `tied` indices: 'random' draws it reproducibly from (seed, probe, target), as align-system does; 'first' takes the lowest, as the Steerable Pluralism code does."
-    if tie_break not in TIE_BREAKS: raise ValueError(f"tie_break must be one of {TIE_BREAKS}, got {tie_break!r}")
-    if tie_break == 'first' or len(tied) == 1: return tied[0]
+    if _tie_rule(tie_break) == 'first' or len(tied) == 1: return tied[0]
     return tied[random.Random(seed_of(seed, probe.id, target.name, sorted(target.values.items()))).randrange(len(tied))]
 
 def decide_from_predictions(probe: Probe, predictions: list[dict[str, float]], target: Target, metric: str = 'euclidean',
@@ -54,8 +58,7 @@ class RegressionADM:
     rescorable = True  # also predict the probe's own labelled attributes, so a decision can be re-scored against any target
 
     def __init__(self, attributes: list[Attribute] = (), metric: str = 'euclidean', tie_break: str = 'random', seed: int = 0):
-        if tie_break not in TIE_BREAKS: raise ValueError(f"tie_break must be one of {TIE_BREAKS}, got {tie_break!r}")
-        self.attributes, self.metric, self.tie_break, self.seed, self.memo = {a.name: a for a in attributes}, metric, tie_break, seed, {}
+        self.attributes, self.metric, self.tie_break, self.seed, self.memo = {a.name: a for a in attributes}, metric, _tie_rule(tie_break), seed, {}
 
     def attribute(self, name: str) -> Attribute: return self.attributes.get(name) or Attribute(name=name)
 
@@ -248,9 +251,8 @@ class UnalignedADM:
     "Multiple-choice pick with one sentence of reasoning; shuffled options and a majority vote over `n_samples`."
     name = 'unaligned'
     def __init__(self, engine: Engine, n_samples: int = 1, temperature: float = 0.0, seed: int = 0, shuffle: bool = True, max_tokens: int = 200, tie_break: str = 'random'):
-        if tie_break not in TIE_BREAKS: raise ValueError(f"tie_break must be one of {TIE_BREAKS}, got {tie_break!r}")
         self.engine, self.n_samples, self.temperature, self.seed, self.shuffle, self.max_tokens = engine, n_samples, temperature, seed, shuffle, max_tokens
-        self.tie_break = tie_break
+        self.tie_break = _tie_rule(tie_break)
 
     def decide(self, probe: Probe, target: Target) -> Decision:
         t0 = time.perf_counter()
@@ -265,10 +267,9 @@ class PromptAlignedADM:
     "The target written into the system prompt; ALIGN's positive/negative sampling vote; optional few-shot choice examples."
     def __init__(self, engine: Engine, attributes: list[Attribute] = (), n_positive: int = 1, n_negative: int = 0, temperature: float = 0.0,
                  seed: int = 0, shuffle: bool = True, selector: ExampleSelector | None = None, n_examples: int = 0, max_tokens: int = 200, tie_break: str = 'random'):
-        if tie_break not in TIE_BREAKS: raise ValueError(f"tie_break must be one of {TIE_BREAKS}, got {tie_break!r}")
         self.engine, self.attributes, self.n_positive, self.n_negative = engine, {a.name: a for a in attributes}, n_positive, n_negative
         self.temperature, self.seed, self.shuffle, self.selector, self.n_examples, self.max_tokens = temperature, seed, shuffle, selector, n_examples, max_tokens
-        self.tie_break = tie_break
+        self.tie_break = _tie_rule(tie_break)
         self.name = 'prompt-aligned' + (f'-vote{n_positive}+{n_negative}' if n_negative else '') + (f'-{n_examples}shot' if n_examples else '')
 
     def examples(self, probe: Probe, target: Target, negate: bool = False) -> list[dict]:
