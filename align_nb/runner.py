@@ -203,16 +203,19 @@ def run_config(run_dir: str | Path) -> ExperimentConfig:
 
 REGRESSOR_KINDS = ('oracle', 'comparative-regression', 'expected-score', 'per-response-regression', 'joint-regression', 'embedding-regression')  # they store predictions
 
-def _rescore(probe: Probe, stored: dict, target: Target, metric: str, tie_break: str, seed: int, run_dir) -> Decision:
-    "The decision for a target the run did not ask about, from the predictions its stored decisions keep; failed where a prediction it needs failed."
-    from align_nb.adms import decide_from_predictions
-    kept = [d['predictions'] for d in stored.values() if d.get('predictions')]  # a failed decision keeps the predictions that succeeded
+def _stored(stored: dict) -> tuple[list[dict] | None, dict]:
+    "A probe's stored predictions, merged over its decisions (a failed decision keeps those that succeeded), and each failed attribute's error."
+    kept = [d['predictions'] for d in stored.values() if d.get('predictions')]
     preds = [{a: v for q in per_choice for a, v in q.items()} for per_choice in zip(*kept)] if kept else None
+    return preds, {a: s['error'] for d in stored.values() for a, s in (d.get('support') or {}).items() if s.get('error')}
+
+def _rescore(probe: Probe, preds: list[dict] | None, errors: dict, target: Target, metric: str, tie_break: str, seed: int, run_dir) -> Decision:
+    "The decision for a target the run did not ask about, from the probe's stored predictions (`_stored`); failed where a prediction it needs failed."
+    from align_nb.adms import decide_from_predictions
     missing = [a for a in target.attributes if preds is None or a not in preds[0]]
     if not missing:
         i, tied = decide_from_predictions(probe, preds, target, metric, tie_break, seed)
         return Decision(probe_id=probe.id, choice=i, tied=tied)
-    errors = {a: s['error'] for d in stored.values() for a, s in (d.get('support') or {}).items() if s.get('error')}
     if all(a in errors for a in missing):  # the run tried and failed: a failed decision, as deciding it would have been
         return Decision(probe_id=probe.id, choice=None, error='; '.join(f"{a}: {errors[a]}" for a in missing))
     raise ValueError(f"{run_dir}: probe {probe.id}: no stored prediction of {[a for a in missing if a not in errors]} to re-score target {target.name!r} "
@@ -227,10 +230,11 @@ def score_run(run_dir: str | Path, targets: list[str] | str | None = None, metri
     out = []
     for row in read_results(run_dir):
         p, stored = probes[row['probe_id']], row['decisions']
+        preds, errors = _stored(stored)  # once per probe, for every target it is re-scored against
         for t in tgts:
             if correct_choices(p, t, metric) is None: continue
             if t.name in stored: d = Decision.model_validate(stored[t.name])
-            elif cfg.adm.kind in REGRESSOR_KINDS: d = _rescore(p, stored, t, metric, cfg.adm.params.get('tie_break', 'random'), cfg.seed, run_dir)
+            elif cfg.adm.kind in REGRESSOR_KINDS: d = _rescore(p, preds, errors, t, metric, cfg.adm.params.get('tie_break', 'random'), cfg.seed, run_dir)
             else: raise ValueError(f"{run_dir}: probe {p.id} has no decision for target {t.name!r} and no stored predictions to re-score it (the {cfg.adm.kind} ADM is not a regressor)")
             out.append(score(d, p, t, metric))
     return pd.DataFrame(out, columns=RESULT_COLUMNS)
