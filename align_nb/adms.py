@@ -1,4 +1,4 @@
-"""The aligned decision makers of both papers on one engine interface: unaligned and prompt-aligned multiple choice, comparative regression (zero- and few-shot), expected-score and per-response regression, and learned baselines.
+"""The aligned decision makers of both papers on one engine interface: unaligned and prompt-aligned multiple choice, comparative regression (zero- and few-shot), expected-score, per-response and joint regression, and the registry of every kind of decision maker.
 
 Docs: https://align-nb.github.io/align_nb/adms.html.md"""
 
@@ -6,23 +6,96 @@ Docs: https://align-nb.github.io/align_nb/adms.html.md"""
 
 # %% ../nbs/13_adms.ipynb #83abe9ff
 from __future__ import annotations
-import json, random, time
-from typing import Callable
+import inspect, json, random, time
+from dataclasses import dataclass, fields
 
 import numpy as np
 
 from .core import Attribute, Decision, Probe, Target
 from .engine import Engine, PromptTooLong, content_key
-from .icl import ExampleSelector, embed
-from .metrics import closest, correct_choices
+from .icl import ExampleSelector
+from .metrics import OracleADM, RandomADM, closest, correct_choices
 from .prompts import (aligned_messages, choice_messages, choice_schema, example_answer, joint_answer, joint_messages, joint_schema, joint_user,
                               letters, option_order, regression_messages, regression_user, scores_schema, shorten, single_messages, single_schema)
 
 # %% auto #0
-__all__ = ['TIE_BREAKS', 'SUPPORT_KEYS', 'SCORE_CONTINUATIONS', 'MIN_SCORE_MASS', 'FEATURES', 'EMBEDDING_WINDOW', 'seed_of',
-           'break_tie', 'decide_from_predictions', 'RegressionADM', 'ComparativeRegressionADM', 'ExpectedScoreADM',
-           'PerResponseRegressionADM', 'JointRegressionADM', 'UnalignedADM', 'PromptAlignedADM', 'pair_features',
-           'EmbeddingRegressionADM', 'RewardModelADM', 'ValueModelADM']
+__all__ = ['ADM_KINDS', 'TIE_BREAKS', 'SUPPORT_KEYS', 'SCORE_CONTINUATIONS', 'MIN_SCORE_MASS', 'ADMKind', 'register_adm',
+           'adm_kind', 'check_adm_params', 'make_adm', 'seed_of', 'break_tie', 'decide_from_predictions',
+           'RegressionADM', 'ComparativeRegressionADM', 'ExpectedScoreADM', 'PerResponseRegressionADM',
+           'JointRegressionADM', 'UnalignedADM', 'PromptAlignedADM']
+
+# %% ../nbs/13_adms.ipynb #f24da3d2
+@dataclass(frozen=True)
+class ADMKind:
+    "A registered kind of decision maker: its class and what it needs and can do."
+    name: str
+    cls: type
+    engine: bool = False         # built on an LLM engine, its first argument
+    train: bool = False          # learns from the benchmark's train split, its first argument (`train`)
+    few_shot: bool = False       # takes `few_shot: bm25|embedding|fixed` (an example selector over the train split)
+    regressor: bool = False      # stores per-attribute predictions: a run re-scores against other targets
+    per_attribute: bool = False  # predicts one attribute per call of `predict` (the steering explorer's progress steps)
+    sampling: bool = False       # takes `n_samples` and `temperature`
+
+    @property
+    def summary(self) -> str: return (self.cls.__doc__ or '').strip().split('\n')[0]
+
+    def params(self) -> dict[str, inspect.Parameter]:
+        "The constructor's arguments a config may set (`params`), by name; engine, train split, attributes and selector are filled in."
+        sig = list(inspect.signature(self.cls).parameters.values())[int(self.engine or self.train):]
+        return {p.name: p for p in sig if p.name not in ('attributes', 'selector') and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+
+    def capabilities(self) -> list[str]:
+        "The capability flags that are set, by name."
+        return [f.name for f in fields(self) if f.type in (bool, 'bool') and getattr(self, f.name)]
+
+ADM_KINDS: dict[str, ADMKind] = {}
+
+def register_adm(name: str, **capabilities):
+    "Class decorator: register the class as decision-maker kind `name`, with its capabilities (the flags of `ADMKind`)."
+    def deco(cls):
+        kind = ADMKind(name, cls, **capabilities)
+        args = list(inspect.signature(cls).parameters)
+        need = {'engine': kind.engine, 'train': kind.train}
+        for first, flag in need.items():
+            if flag and args[:1] != [first]: raise TypeError(f"{cls.__name__}: kind {name!r} says {first}=True, so its first argument must be `{first}`")
+        if kind.few_shot and 'selector' not in args: raise TypeError(f"{cls.__name__}: kind {name!r} says few_shot=True and takes no `selector`")
+        if kind.sampling and not {'n_samples', 'temperature'} <= set(args): raise TypeError(f"{cls.__name__}: kind {name!r} says sampling=True and takes no `n_samples`/`temperature`")
+        ADM_KINDS[name] = kind
+        return cls
+    return deco
+
+def adm_kind(name: str) -> ADMKind:
+    "The registered kind `name`; an unknown name is an error listing the known ones."
+    if name not in ADM_KINDS: raise KeyError(f"unknown decision maker {name!r}; known: {', '.join(ADM_KINDS)}")
+    return ADM_KINDS[name]
+
+def check_adm_params(name: str, params: dict) -> dict:
+    "`params` for kind `name`, refused (naming the kind and what it takes) where a key is not an argument of its constructor."
+    kind, allowed = adm_kind(name), adm_kind(name).params()
+    takes = set(allowed) | ({'few_shot'} if kind.few_shot else set())
+    unknown = sorted(set(params) - takes)
+    if unknown: raise ValueError(f"adm.params for {name!r}: unknown {', '.join(map(repr, unknown))}; it takes: {', '.join(sorted(takes)) or 'no parameters'}")
+    missing = [n for n, p in allowed.items() if p.default is p.empty and n not in params]
+    if missing: raise ValueError(f"adm.params for {name!r}: {', '.join(map(repr, missing))} must be given")
+    return params
+
+def make_adm(name: str, params: dict | None = None, attributes=(), seed: int = 0, engine: Engine | None = None, train: list[Probe] | None = None):
+    "Decision maker `name` from its config `params`, on `engine` and/or the `train` pool where its kind needs them; `seed` unless `params` sets one."
+    kind, params = adm_kind(name), dict(check_adm_params(name, dict(params or {})))
+    few = params.pop('few_shot', None)
+    if (kind.train or few) and train is None: raise ValueError(f"{name}{' with few_shot' if few else ''} learns from a train split: give `train`")
+    if kind.engine and engine is None: raise ValueError(f"the {name!r} decision maker needs an engine")
+    args = [engine] if kind.engine else [train] if kind.train else []
+    sig = inspect.signature(kind.cls).parameters
+    extra = dict(attributes=list(attributes)) if 'attributes' in sig else {}
+    if 'seed' in sig: params.setdefault('seed', seed)
+    if few: extra['selector'] = ExampleSelector(train, method=few)
+    return kind.cls(*args, **extra, **params)
+
+# %% ../nbs/13_adms.ipynb #1e6b78da
+register_adm('random')(RandomADM)                  # defined with the metric (`metrics`), which they check
+register_adm('oracle', regressor=True)(OracleADM)  # its decisions carry the true labels as predictions
 
 # %% ../nbs/13_adms.ipynb #7db459a5
 TIE_BREAKS = ('random', 'first')
@@ -118,6 +191,7 @@ def _mean_scores(samples, orders, n_options: int, key=lambda v, l: v[l]['score']
     return dict(values=(vals / len(ok)).tolist(), reasonings=reasons, error=None, **count)
 
 # %% ../nbs/13_adms.ipynb #3a56a59f
+@register_adm('comparative-regression', engine=True, few_shot=True, regressor=True, per_attribute=True, sampling=True)
 class ComparativeRegressionADM(RegressionADM):
     "Comparative regression: per attribute, score all (shuffled, lettered) options 0–100 in one prompt; zero- or few-shot."
     def __init__(self, engine: Engine, attributes: list[Attribute] = (), selector: ExampleSelector | None = None, n_samples: int = 1,
@@ -154,6 +228,7 @@ class ComparativeRegressionADM(RegressionADM):
 SCORE_CONTINUATIONS = [f"{s}," for s in range(101)]
 MIN_SCORE_MASS = 0.5  # below this, most of the model's answer at the score position is not a score: the expectation describes a minority of it
 
+@register_adm('expected-score', engine=True, few_shot=True, regressor=True, per_attribute=True)
 class ExpectedScoreADM(ComparativeRegressionADM):
     "Expected score over 0–100 at the score position, read from the model's distribution (one forward pass per option and attribute)."
     def __init__(self, engine: Engine, attributes: list[Attribute] = (), selector: ExampleSelector | None = None, shuffle: bool = True,
@@ -174,6 +249,7 @@ class ExpectedScoreADM(ComparativeRegressionADM):
         return dict(values=values, reasonings=None, error=None, raw=dists, mass=mass, low_mass=mass < MIN_SCORE_MASS)
 
 # %% ../nbs/13_adms.ipynb #13b147c5
+@register_adm('per-response-regression', engine=True, regressor=True, per_attribute=True, sampling=True)
 class PerResponseRegressionADM(RegressionADM):
     "Rate each option alone, per attribute, 0–100 (zero-shot)."
     name = 'per-response-regression'
@@ -192,6 +268,7 @@ class PerResponseRegressionADM(RegressionADM):
         return dict(values=[float(np.mean([s.value['score'] for s in o])) / 100 for o in ok], reasonings=[o[0].value['reasoning'] for o in ok], error=None, raw=raw, **count)
 
 # %% ../nbs/13_adms.ipynb #3f858662
+@register_adm('joint-regression', engine=True, few_shot=True, regressor=True, sampling=True)
 class JointRegressionADM(RegressionADM):
     "Every attribute of every option rated in one prompt (no reasoning), zero- or few-shot; the option closest to the target wins."
     def __init__(self, engine: Engine, attributes: list[Attribute] = (), selector: ExampleSelector | None = None, n_examples: int = 3, n_samples: int = 1,
@@ -232,7 +309,7 @@ class JointRegressionADM(RegressionADM):
 
 # %% ../nbs/13_adms.ipynb #e7c9320b
 def _vote(probe: Probe, target: Target, samples, orders, n_positive: int, tie_break: str, seed: int) -> tuple[int | None, str, str | None, bool, dict]:
-    "ALIGN's vote over the valid samples: a positive sample gives its pick 1; a negative one (the first `n_positive` are positive) takes 1/C from its pick and gives 1/C to every other of the C options."
+    "ALIGN's vote over the valid samples (the first `n_positive` positive): a positive pick gets 1; a negative one loses 1/C, each other of C options gains 1/C."
     C = len(probe.choices)
     votes, reasons, valid = np.zeros(C), {}, 0
     for k, (s, o) in enumerate(zip(samples, orders)):
@@ -247,6 +324,7 @@ def _vote(probe: Probe, target: Target, samples, orders, n_positive: int, tie_br
     winner = break_tie(tied, tie_break, seed, probe, target)
     return winner, reasons.get(winner, ''), None, len(tied) > 1, support
 
+@register_adm('unaligned', engine=True, sampling=True)
 class UnalignedADM:
     "Multiple-choice pick with one sentence of reasoning; shuffled options and a majority vote over `n_samples`."
     name = 'unaligned'
@@ -263,6 +341,7 @@ class UnalignedADM:
                         support=dict(choice=support))
 
 # %% ../nbs/13_adms.ipynb #49862858
+@register_adm('prompt-aligned', engine=True, few_shot=True)
 class PromptAlignedADM:
     "The target written into the system prompt; ALIGN's positive/negative sampling vote; optional few-shot choice examples."
     def __init__(self, engine: Engine, attributes: list[Attribute] = (), n_positive: int = 1, n_negative: int = 0, temperature: float = 0.0,
@@ -298,94 +377,3 @@ class PromptAlignedADM:
         i, why, err, tied, support = _vote(probe, target, samples, orders, self.n_positive, self.tie_break, self.seed)
         return Decision(probe_id=probe.id, choice=i, reasoning=why, error=err, raw=[s.text for s in samples], seconds=time.perf_counter() - t0, tied=tied,
                         support=dict(choice=support))
-
-# %% ../nbs/13_adms.ipynb #99383e92
-FEATURES = ('embedding', 'length')
-EMBEDDING_WINDOW = 32  # MiniLM tokens read per text: 40% of the cold cost at 128, at the same accuracy on HelpSteer2 (bench/baselines.py)
-
-def pair_features(questions: list[str], options: list[str], features=FEATURES, max_tokens: int = EMBEDDING_WINDOW) -> np.ndarray:
-    "Features of (question, option) pairs: MiniLM embeddings of both and their product, and/or log lengths (chars, lines)."
-    if not features or set(features) - set(FEATURES): raise ValueError(f"features must be a non-empty subset of {FEATURES}, got {features!r}")
-    cols = []
-    if 'embedding' in features:
-        pos = {q: i for i, q in enumerate(dict.fromkeys(questions))}  # each distinct question embedded once
-        qe, o = embed(list(pos), max_tokens=max_tokens)[[pos[q] for q in questions]], embed(options, max_tokens=max_tokens)
-        cols += [qe, o, qe * o]
-    if 'length' in features:
-        cols.append(np.log1p([[len(q), len(t), t.count('\n')] for q, t in zip(questions, options)]))
-    return np.hstack(cols)
-
-class EmbeddingRegressionADM(RegressionADM):
-    "(Question, option) features — MiniLM embeddings and/or lengths — and a ridge regression per attribute trained on a labelled pool."
-    def __init__(self, train: list[Probe], attributes: list[Attribute], features=FEATURES, max_tokens: int = EMBEDDING_WINDOW, alpha: float = 10.0, metric='euclidean',
-                 tie_break: str = 'random', seed: int = 0):
-        from sklearn.linear_model import Ridge
-        super().__init__(attributes, metric, tie_break, seed)
-        self.features, self.max_tokens = tuple(features), max_tokens
-        self.name = '+'.join(self.features) + '-regression'
-        rows = [(p.prompt, c.text, c.values) for p in train for c in p.choices if c.values]
-        X = pair_features([r[0] for r in rows], [r[1] for r in rows], self.features, max_tokens)
-        self.models = {}
-        for a in self.attributes:
-            idx = [k for k, r in enumerate(rows) if a in r[2]]
-            if idx: self.models[a] = Ridge(alpha=alpha).fit(X[idx], [rows[k][2][a] for k in idx])
-
-    def prepare(self, probes: list[Probe]):
-        "Predict every attribute of every probe in one batch (fills the memo; `evaluate` calls this first)."
-        todo = [p for p in probes if any((p.id, a) not in self.memo for a in self.models)]
-        if not todo: return
-        X = pair_features([p.prompt for p in todo for _ in p.choices], [c.text for p in todo for c in p.choices], self.features, self.max_tokens)
-        preds = {a: np.clip(m.predict(X), 0, 1) for a, m in self.models.items()}
-        k = 0
-        for p in todo:
-            for a in self.models: self.memo[p.id, a] = dict(values=preds[a][k:k + len(p.choices)].tolist(), reasonings=None, error=None, raw=None)
-            k += len(p.choices)
-
-    def predict_attribute(self, probe, attribute):
-        if attribute not in self.models: return dict(values=None, error=f"no training labels for {attribute!r}")
-        self.prepare([probe])
-        return self.memo[probe.id, attribute]
-
-# %% ../nbs/13_adms.ipynb #56c4fdc6
-class RewardModelADM(RegressionADM):
-    "A Hugging Face sequence-classification reward model: one head per attribute (`heads`), or a single scalar reward."
-    def __init__(self, model, heads: list[str] | None = None, attributes: list[Attribute] = (), trust_remote_code: bool = False, device: str = 'cpu', metric='euclidean',
-                 tie_break: str = 'random', seed: int = 0):
-        import torch
-        from transformers import AutoModelForSequenceClassification, AutoTokenizer
-        super().__init__(attributes, metric, tie_break, seed)
-        self.tokenizer = AutoTokenizer.from_pretrained(model, trust_remote_code=trust_remote_code)
-        self.model = AutoModelForSequenceClassification.from_pretrained(model, trust_remote_code=trust_remote_code, use_safetensors=True).to(device).eval()  # never pickled weights
-        n = self.model.config.num_labels
-        if heads is not None and len(heads) != n: raise ValueError(f"{len(heads)} heads named for a model with {n} outputs")
-        if heads is None and n != 1: raise ValueError(f"the model has {n} outputs: name the attribute of each with heads=")
-        self.heads, self.device, self.torch = heads, device, torch
-        self.name = 'reward-model' + ('' if heads else '-scalar')
-
-    def rewards(self, probe: Probe) -> np.ndarray:
-        "Raw rewards, (choices x heads)."
-        if probe.id not in self.memo:
-            enc = self.tokenizer([probe.prompt] * len(probe.choices), [c.text for c in probe.choices], return_tensors='pt', padding=True, truncation=True).to(self.device)
-            with self.torch.inference_mode(): self.memo[probe.id] = self.model(**enc).logits.float().cpu().numpy()
-        return self.memo[probe.id]
-
-    def predict_attribute(self, probe, attribute):
-        if not self.heads or attribute not in self.heads: return dict(values=None, error=f"the reward model has no head for {attribute!r}")
-        return dict(values=(1 / (1 + np.exp(-self.rewards(probe)[:, self.heads.index(attribute)]))).tolist(), reasonings=None, error=None, raw=None)
-
-    def decide(self, probe, target):
-        if self.heads: return super().decide(probe, target)
-        r = self.rewards(probe)[:, 0]
-        best = np.flatnonzero(r == r.max()).tolist()
-        return Decision(probe_id=probe.id, choice=break_tie(best, self.tie_break, self.seed, probe, target), reasoning='Highest scalar reward.', raw=r.tolist(), tied=len(best) > 1)
-
-# %% ../nbs/13_adms.ipynb #b10e6731
-class ValueModelADM(RegressionADM):
-    "A value model as a scorer `(question, option, attribute) -> [0, 1]` (e.g. Kaleido, where you have its weights)."
-    name = 'value-model'
-    def __init__(self, scorer: Callable[[str, str, Attribute], float], attributes: list[Attribute] = (), metric='euclidean', tie_break: str = 'random', seed: int = 0):
-        super().__init__(attributes, metric, tie_break, seed)
-        self.scorer = scorer
-
-    def predict_attribute(self, probe, attribute):
-        return dict(values=[float(self.scorer(probe.prompt, c.text, self.attribute(attribute))) for c in probe.choices], reasonings=None, error=None, raw=None)

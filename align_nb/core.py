@@ -14,8 +14,8 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 # %% auto #0
-__all__ = ['DataError', 'parse', 'write_atomic', 'append_line', 'read_jsonl', 'safe_path', 'check_unit', 'Attribute', 'Choice',
-           'Probe', 'Target', 'Decision', 'ADM']
+__all__ = ['DataError', 'explain_errors', 'parse', 'write_atomic', 'append_line', 'read_jsonl', 'safe_path', 'check_unit',
+           'Attribute', 'Choice', 'Probe', 'Target', 'Decision', 'ADM']
 
 # %% ../nbs/00_core.ipynb #0b1c7b19
 class DataError(ValueError):
@@ -25,14 +25,14 @@ class DataError(ValueError):
         super().__init__(f"{source}: record {record}: {msg}")
 
 # %% ../nbs/00_core.ipynb #075ad03e
-def _explain(e: ValidationError) -> str:
-    "One line per pydantic error: `field.path: message`."
-    return '; '.join(f"{'.'.join(map(str, err['loc'])) or 'value'}: {err['msg']}" for err in e.errors())
+def explain_errors(e: ValidationError) -> str:
+    "One line per pydantic error: `field.path: message` (our own validators' messages without pydantic's 'Value error, ' prefix)."
+    return '; '.join(f"{'.'.join(map(str, err['loc'])) or 'value'}: {err['msg'].removeprefix('Value error, ')}" for err in e.errors())
 
 def parse(cls, obj, source, record):
     "Validate `obj` as `cls`, raising a `DataError` naming `source` and `record` on failure."
     try: return cls.model_validate(obj)
-    except ValidationError as e: raise DataError(source, record, _explain(e)) from None
+    except ValidationError as e: raise DataError(source, record, explain_errors(e)) from None
 
 # %% ../nbs/00_core.ipynb #a8f6a557
 def write_atomic(path, text: str) -> Path:

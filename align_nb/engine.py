@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 import diskcache
+from fastcore.basics import patch
 import jinja2.sandbox
 import jsonschema
 import platformdirs
@@ -25,7 +26,7 @@ from .core import write_atomic
 __all__ = ['Messages', 'SMOLLM2_GGUF', 'merge_system', 'as_messages', 'TemplateError', 'render_chat', 'validate_json',
            'int_ranges_to_enums', 'Sample', 'Usage', 'cache_root', 'content_key', 'GenerationCache', 'sample_seed',
            'EngineError', 'PromptTooLong', 'too_long', 'single_token_ids', 'shared_prefix', 'option_prefixes',
-           'chain_logprob', 'Engine', 'generate_json', 'smollm2_path', 'file_digest', 'package_versions']
+           'chain_logprob', 'Engine', 'smollm2_path', 'file_digest', 'package_versions']
 
 # %% ../nbs/06_engine.ipynb #7c25bac2
 Messages = list[dict[str, str]]
@@ -216,7 +217,8 @@ class Engine:
     def __repr__(self): return f"{type(self).__name__}({self.fingerprint[:12]})"
 
 # %% ../nbs/06_engine.ipynb #2d9b696d
-def _attempt(self, prepared, schema, temperature, max_tokens, seeds) -> list[Sample]:
+@patch
+def _attempt(self: Engine, prepared, schema, temperature, max_tokens, seeds) -> list[Sample]:
     "One batched round of generation and validation."
     outs = self._generate(prepared, schema, temperature, max_tokens, seeds)
     samples = []
@@ -229,7 +231,8 @@ def _attempt(self, prepared, schema, temperature, max_tokens, seeds) -> list[Sam
                               completion_tokens=o['completion_tokens'], seconds=o['seconds']))
     return samples
 
-def generate_json(self, prompts: Sequence[str | Messages], schema: dict, n_samples: int = 1, temperature: float = 0.0,
+@patch
+def generate_json(self: Engine, prompts: Sequence[str | Messages], schema: dict, n_samples: int = 1, temperature: float = 0.0,
                   max_tokens: int = 256, seed: int = 0, progress: bool = False, first_sample: Sequence[int] | None = None) -> list[list[Sample]]:
     "`n_samples` schema-valid samples (or failed samples with raw text) per prompt; cached, batched, seeded, retried; prompt i's samples are numbered from `first_sample[i]` (default 0)."
     _validator(json.dumps(schema, sort_keys=True))  # a broken schema fails here, before any model call
@@ -252,7 +255,7 @@ def generate_json(self, prompts: Sequence[str | Messages], schema: dict, n_sampl
             group = [j for j in todo if budget[j] == mt]
             for b in range(0, len(group), self.batch_size):
                 batch = group[b:b + self.batch_size]
-                res = _attempt(self, [prepared[i] for i, _ in batch], schema, temperature, mt, [sample_seed(seed + 7919 * attempt, s) for _, s in batch])
+                res = self._attempt([prepared[i] for i, _ in batch], schema, temperature, mt, [sample_seed(seed + 7919 * attempt, s) for _, s in batch])
                 for j, r in zip(batch, res):
                     out[j] = r.model_copy(update=dict(attempts=attempt + 1))
                     if self.cache is not None and r.ok: self.cache.set(key(*j), out[j])  # at once: a crash loses at most the batch in flight
@@ -262,8 +265,6 @@ def generate_json(self, prompts: Sequence[str | Messages], schema: dict, n_sampl
             if out[j].error.startswith('truncated'): budget[j] = min(2 * budget[j], 4 * max_tokens)
     bar.close()
     return [[out[i, s] for s in range(first[i], first[i] + n_samples)] for i in range(len(prompts))]
-
-Engine.generate_json = generate_json
 
 # %% ../nbs/06_engine.ipynb #9f25b1bb
 SMOLLM2_GGUF = 'SmolLM2-135M-Instruct.Q4_1.gguf'

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Sequence
 
 import torch
+from fastcore.basics import patch
 import xgrammar as xgr
 from transformers import AutoModelForCausalLM, AutoTokenizer, DynamicCache, LogitsProcessor
 from xgrammar.contrib.hf import LogitsProcessor as GrammarProcessor
@@ -19,8 +20,8 @@ from .engine import (Engine, EngineError, Messages, PromptTooLong, as_messages, 
                              option_prefixes, package_versions, shared_prefix, single_token_ids, smollm2_path, too_long, validate_json)
 
 # %% auto #0
-__all__ = ['DEMO_MESSAGES', 'DEMO_SCHEMA', 'folder_fingerprint', 'SeededSampler', 'TransformersEngine', 'option_logprobs',
-           'next_token_logprobs', 'make_tiny_model', 'measure_speed']
+__all__ = ['DEMO_MESSAGES', 'DEMO_SCHEMA', 'folder_fingerprint', 'SeededSampler', 'TransformersEngine', 'make_tiny_model',
+           'measure_speed']
 
 # %% ../nbs/07_hf_engine.ipynb #d83a65a2
 def folder_fingerprint(folder) -> str:
@@ -97,7 +98,8 @@ class TransformersEngine(Engine):
             return self.tokenizer.apply_chat_template(merge_system(msgs), tokenize=False, add_generation_prompt=True)
 
 # %% ../nbs/07_hf_engine.ipynb #248cb2f1
-def _grammar(self, schema: dict):
+@patch
+def _grammar(self: TransformersEngine, schema: dict):
     "The compiled xgrammar grammar of `schema`, cached per engine."
     key = json.dumps(schema)  # not sorted: the grammar emits properties in the schema's order (reasoning before scores)
     if key not in self._grammars:
@@ -107,11 +109,12 @@ def _grammar(self, schema: dict):
         self._grammars[key] = self._compiler.compile_json_schema(key, any_whitespace=False)
     return self._grammars[key]
 
+@patch
 @torch.inference_mode()
-def _generate_batch(self, prepared, schema, temperature, max_tokens, seeds):
+def _generate_batch(self: TransformersEngine, prepared, schema, temperature, max_tokens, seeds):
     "One batched, grammar-constrained generate() call."
     enc = self.tokenizer(prepared, return_tensors='pt', padding=True, add_special_tokens=False).to(self.device)
-    procs = [GrammarProcessor(_grammar(self, schema))] + ([SeededSampler(seeds, temperature)] if temperature > 0 else [])
+    procs = [GrammarProcessor(self._grammar(schema))] + ([SeededSampler(seeds, temperature)] if temperature > 0 else [])
     t0 = time.perf_counter()
     out = self.model.generate(**enc, max_new_tokens=max_tokens, do_sample=False, logits_processor=procs,
                               pad_token_id=self.tokenizer.pad_token_id, eos_token_id=self.tokenizer.eos_token_id, top_p=None, top_k=None, temperature=None)
@@ -124,26 +127,27 @@ def _generate_batch(self, prepared, schema, temperature, max_tokens, seeds):
                         completion_tokens=n_gen, seconds=seconds))
     return res
 
-def _generate(self, prepared, schema, temperature, max_tokens, seeds):
+@patch
+def _generate(self: TransformersEngine, prepared, schema, temperature, max_tokens, seeds):
     "Batched generation within the context: a prompt that fills it fails; one whose answer could overflow it runs alone, with the tokens left."
     n, ctx = [len(ids) for ids in self.tokenizer(prepared, add_special_tokens=False).input_ids], self.n_ctx or math.inf
     res = [dict(text='', prompt_tokens=0, completion_tokens=0, seconds=0.0, error=too_long(k, self.n_ctx)) if k >= ctx else None for k in n]
     runs = [([i for i, k in enumerate(n) if k + max_tokens <= ctx], max_tokens)] + [([i], ctx - k) for i, k in enumerate(n) if k < ctx < k + max_tokens]
     for rows, budget in runs:
         if not rows: continue
-        for i, r in zip(rows, _generate_batch(self, [prepared[i] for i in rows], schema, temperature, budget, [seeds[i] for i in rows])):
+        for i, r in zip(rows, self._generate_batch([prepared[i] for i in rows], schema, temperature, budget, [seeds[i] for i in rows])):
             if budget < max_tokens and r['completion_tokens'] >= budget and (err := validate_json(r['text'], schema)[1]):
                 r['error'] = f"prompt is {n[i]} tokens: the answer reached the {self.n_ctx}-token context after {budget} tokens ({err})"
             res[i] = r
     return res
 
-TransformersEngine._generate = _generate
-
 # %% ../nbs/07_hf_engine.ipynb #f112d9ee
-def _ids(self, text: str) -> list[int]:
+@patch
+def _ids(self: TransformersEngine, text: str) -> list[int]:
     return self.tokenizer(text, add_special_tokens=False).input_ids
 
-def _fits(self, n: int, then: int = 0):
+@patch
+def _fits(self: TransformersEngine, n: int, then: int = 0):
     "Raise `PromptTooLong` if a prompt of `n` tokens, followed by `then` more, overflows the model's context."
     if self.n_ctx and n + then > self.n_ctx: raise PromptTooLong(too_long(n, self.n_ctx, then))
 
@@ -168,7 +172,8 @@ def _crop(cache, length: int):
     extra = cache.get_seq_length() - length
     if extra > 0: cache.crop(-extra)
 
-def _prefill(self, ids: list[int]):
+@patch
+def _prefill(self: TransformersEngine, ids: list[int]):
     "Run `ids`, reusing the KV cache of the longest prefix shared with the last prompt; the last token's logits and the cache."
     last, cache = getattr(self, '_last_prompt', ([], None))
     k = shared_prefix(ids[:-1], last)  # at least one token always runs: its logits are needed
@@ -179,15 +184,16 @@ def _prefill(self, ids: list[int]):
     self._last_prompt = (ids, out.past_key_values)
     return out.logits[0, -1], out.past_key_values, k
 
+@patch
 @torch.inference_mode()
-def option_logprobs(self, prompt, options, prefix: str = '', chunk: int = 2048):
+def option_logprobs(self: TransformersEngine, prompt, options, prefix: str = '', chunk: int = 2048):
     "Log-probability of each option continuing `prompt` (+ `prefix`): the prompt runs once (reusing a shared prefix), then the options' distinct prefixes in tree-masked passes."
-    ids = _ids(self, self.prepare(prompt) + prefix)
-    opts = [_ids(self, o) for o in options]
+    ids = self._ids(self.prepare(prompt) + prefix)
+    opts = [self._ids(o) for o in options]
     if not all(opts): raise ValueError(f"option {options[[bool(o) for o in opts].index(False)]!r} has no tokens")
-    _fits(self, len(ids), max(map(len, opts)))
+    self._fits(len(ids), max(map(len, opts)))
     t0 = time.perf_counter()
-    logits, cache, reused = _prefill(self, ids)
+    logits, cache, reused = self._prefill(ids)
     first = torch.log_softmax(logits.float(), -1).cpu()
     res, n, fed = [0.0] * len(opts), len(ids), 0
     for take, nodes in _groups(opts, chunk):
@@ -203,19 +209,18 @@ def option_logprobs(self, prompt, options, prefix: str = '', chunk: int = 2048):
     self.usage.add(prompt_tokens=n - reused + fed, reused_tokens=reused, seconds=time.perf_counter() - t0)
     return res
 
+@patch
 @torch.inference_mode()
-def next_token_logprobs(self, prompt, candidates, prefix: str = ''):
+def next_token_logprobs(self: TransformersEngine, prompt, candidates, prefix: str = ''):
     "Log-probability of each single-token candidate as the next token after `prompt` (+ `prefix`), in one forward pass (reusing a shared prefix)."
-    tok = single_token_ids(candidates, lambda c: _ids(self, c))
-    ids = _ids(self, self.prepare(prompt) + prefix)
-    _fits(self, len(ids))
+    tok = single_token_ids(candidates, lambda c: self._ids(c))
+    ids = self._ids(self.prepare(prompt) + prefix)
+    self._fits(len(ids))
     t0 = time.perf_counter()
-    logits, _, reused = _prefill(self, ids)
+    logits, _, reused = self._prefill(ids)
     lp = torch.log_softmax(logits.float(), -1)
     self.usage.add(prompt_tokens=len(ids) - reused, reused_tokens=reused, seconds=time.perf_counter() - t0)
     return {c: lp[i].item() for c, i in tok.items()}
-
-TransformersEngine.option_logprobs, TransformersEngine.next_token_logprobs = option_logprobs, next_token_logprobs
 
 # %% ../nbs/07_hf_engine.ipynb #a2a8e283
 def make_tiny_model(path, chat_template: str | None = None, seed: int = 0) -> Path:
@@ -259,14 +264,16 @@ def measure_speed(engine, n_prompt_tokens: int = 256, n_new: int = 32) -> dict:
     return dict(prefill_tok_s=len(ids) / prefill, decode_tok_s=n / max(total - prefill, 1e-9), prompt_tokens=len(ids), new_tokens=n)
 
 # %% ../nbs/07_hf_engine.ipynb #5a992365
+@patch
 @torch.inference_mode()
-def _forward(self, ids): self.model(torch.tensor([ids], device=self.device))
+def forward(self: TransformersEngine, ids): self.model(torch.tensor([ids], device=self.device))
 
+@patch
 @torch.inference_mode()
-def _greedy(self, ids, n):
+def greedy(self: TransformersEngine, ids, n):
     out = self.model.generate(torch.tensor([ids], device=self.device), max_new_tokens=n, min_new_tokens=n, do_sample=False,
                               pad_token_id=self.tokenizer.pad_token_id, top_p=None, top_k=None, temperature=None)
     return out.shape[1] - len(ids)
 
-TransformersEngine.tokenize = lambda self, text: _ids(self, text)
-TransformersEngine.forward, TransformersEngine.greedy = _forward, _greedy
+@patch
+def tokenize(self: TransformersEngine, text: str) -> list[int]: return self._ids(text)

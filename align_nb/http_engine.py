@@ -12,12 +12,13 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
+from fastcore.basics import patch
 from tenacity import retry, retry_if_exception, stop_after_attempt, wait_exponential
 
 from .engine import Engine, EngineError, as_messages, int_ranges_to_enums, merge_system, smollm2_path
 
 # %% auto #0
-__all__ = ['OpenAIEngine', 'next_token_logprobs', 'free_port', 'llama_server']
+__all__ = ['OpenAIEngine', 'free_port', 'llama_server']
 
 # %% ../nbs/09_http_engine.ipynb #9fe58833
 def _transient(e: BaseException) -> bool:
@@ -38,7 +39,7 @@ class OpenAIEngine(Engine):
         self.timeout, self.retries, self.concurrency = timeout, retries, concurrency
         self.response_format, self.int_ranges_as_enums, self.merge_system_role = response_format, int_ranges_as_enums, merge_system_role
         self.client = httpx.Client(timeout=timeout)
-        self.served_model = _served_model(self)  # the server's id for the model; None: it could not say
+        self.served_model = self._served_model()  # the server's id for the model; None: it could not say
         self.fingerprint = f"openai:{self.base_url}:{self.served_model or model + ':unverified'}"
 
     @classmethod
@@ -54,7 +55,8 @@ class OpenAIEngine(Engine):
         return merge_system(msgs) if self.merge_system_role else msgs
 
 # %% ../nbs/09_http_engine.ipynb #9be8359b
-def _request(self, method: str, path: str, payload: dict | None = None) -> dict:
+@patch
+def _request(self: OpenAIEngine, method: str, path: str, payload: dict | None = None) -> dict:
     "A JSON request with bounded, backed-off retries of transient failures; unreachable servers raise `EngineError`."
     key = os.environ.get(self.api_key_env) if self.api_key_env else None
     headers = {'Authorization': f'Bearer {key}'} if key else {}
@@ -66,14 +68,16 @@ def _request(self, method: str, path: str, payload: dict | None = None) -> dict:
     try: return call()
     except httpx.ConnectError as e: raise EngineError(f"cannot reach {self.base_url} ({e}); is the server running?") from None
 
-def _post(self, path: str, payload: dict) -> dict:
+@patch
+def _post(self: OpenAIEngine, path: str, payload: dict) -> dict:
     "POST JSON to the server (see `_request`)."
-    return _request(self, 'POST', path, payload)
+    return self._request('POST', path, payload)
 
-def _served_model(self) -> str | None:
+@patch
+def _served_model(self: OpenAIEngine) -> str | None:
     "The id the server reports (GET /models) for the configured model: the entry of that name, or the one model served; None, with a warning, if it cannot say."
     try:
-        entries = {m['id']: m for m in _request(self, 'GET', '/models')['data']}
+        entries = {m['id']: m for m in self._request('GET', '/models')['data']}
         m = entries.get(self.model) or (next(iter(entries.values())) if len(entries) == 1 else None)
         why = None if m else f"it serves {sorted(entries)}, not {self.model!r}"
     except (EngineError, httpx.HTTPError, ValueError, KeyError, TypeError) as e: m, why = None, f"{type(e).__name__}: {e}"
@@ -82,43 +86,43 @@ def _served_model(self) -> str | None:
         return None
     return m['id'] + ''.join(f" {k}={m[k]}" for k in ('root', 'parent') if m.get(k) not in (None, m['id']))  # vLLM: the weights behind an alias, the base of an adapter
 
-def _schema_format(self, schema: dict) -> dict:
+@patch
+def _schema_format(self: OpenAIEngine, schema: dict) -> dict:
     "The `response_format` field for `schema` in this server's dialect."
     schema = int_ranges_to_enums(schema) if self.int_ranges_as_enums else schema
     if self.response_format == 'json_object': return dict(type='json_object', schema=schema)
     return dict(type='json_schema', json_schema=dict(name='output', schema=schema, strict=True))
 
-def _one(self, messages, schema, temperature, max_tokens, seed) -> dict:
+@patch
+def _one(self: OpenAIEngine, messages, schema, temperature, max_tokens, seed) -> dict:
     "One chat completion; transient failures that outlast the retries become an error entry."
     t0 = time.perf_counter()
-    payload = dict(model=self.model, messages=messages, temperature=temperature, max_tokens=max_tokens, seed=seed % 2**31, response_format=_schema_format(self, schema))
-    try: r = _post(self, '/chat/completions', payload)  # an unreachable server raises EngineError through this
+    payload = dict(model=self.model, messages=messages, temperature=temperature, max_tokens=max_tokens, seed=seed % 2**31, response_format=self._schema_format(schema))
+    try: r = self._post('/chat/completions', payload)  # an unreachable server raises EngineError through this
     except (httpx.HTTPError, ValueError) as e:
         return dict(text='', prompt_tokens=0, completion_tokens=0, seconds=time.perf_counter() - t0, error=f"request failed after {self.retries} tries: {type(e).__name__}: {e}")
     u = r.get('usage') or {}
     return dict(text=r['choices'][0]['message'].get('content') or '', prompt_tokens=u.get('prompt_tokens', 0),
                 completion_tokens=u.get('completion_tokens', 0), seconds=time.perf_counter() - t0)
 
-def _generate(self, prepared, schema, temperature, max_tokens, seeds):
+@patch
+def _generate(self: OpenAIEngine, prepared, schema, temperature, max_tokens, seeds):
     "Concurrent requests, at most `concurrency` at a time."
     with ThreadPoolExecutor(self.concurrency) as ex:
-        return list(ex.map(lambda a: _one(self, a[0], schema, temperature, max_tokens, a[1]), zip(prepared, seeds)))
-
-OpenAIEngine._generate = _generate
+        return list(ex.map(lambda a: self._one(a[0], schema, temperature, max_tokens, a[1]), zip(prepared, seeds)))
 
 # %% ../nbs/09_http_engine.ipynb #7c97bd2f
-def next_token_logprobs(self, prompt, candidates, prefix: str = ''):
+@patch
+def next_token_logprobs(self: OpenAIEngine, prompt, candidates, prefix: str = ''):
     "Log-probabilities of the candidates as the next token, from the server's top-20 alternatives (−inf outside them)."
     if prefix: raise NotImplementedError("chat-completions servers cannot continue a partial assistant answer; use a local engine for prefixed log-probabilities")
-    r = _post(self, '/chat/completions', dict(model=self.model, messages=self.prepare(prompt), max_tokens=1, temperature=0.0, logprobs=True, top_logprobs=20))
+    r = self._post('/chat/completions', dict(model=self.model, messages=self.prepare(prompt), max_tokens=1, temperature=0.0, logprobs=True, top_logprobs=20))
     u = r.get('usage') or {}
     self.usage.add(u.get('prompt_tokens', 0), u.get('completion_tokens', 0), 0.0)
     content = ((r['choices'][0].get('logprobs') or {}).get('content') or [])
     if not content: raise EngineError(f"{self.base_url} returned no log-probabilities; the server does not offer them")
     top = {t['token']: t['logprob'] for t in content[0].get('top_logprobs') or []}
     return {c: top.get(c, float('-inf')) for c in candidates}
-
-OpenAIEngine.next_token_logprobs = next_token_logprobs
 
 # %% ../nbs/09_http_engine.ipynb #58e04aa5
 def free_port() -> int:

@@ -10,6 +10,7 @@ import json, os, time
 from pathlib import Path
 
 import numpy as np
+from fastcore.basics import patch
 import llama_cpp
 from llama_cpp import Llama, LlamaGrammar
 
@@ -17,7 +18,7 @@ from .engine import (Engine, EngineError, PromptTooLong, as_messages, chain_logp
                              package_versions, render_chat, shared_prefix, single_token_ids, smollm2_path, too_long)
 
 # %% auto #0
-__all__ = ['LlamaCppEngine', 'option_logprobs', 'next_token_logprobs']
+__all__ = ['LlamaCppEngine']
 
 # %% ../nbs/08_llamacpp_engine.ipynb #d103cbbb
 class LlamaCppEngine(Engine):
@@ -51,11 +52,13 @@ class LlamaCppEngine(Engine):
         return self.llm.tokenize(text.encode('utf-8'), add_bos=False, special=special)
 
 # %% ../nbs/08_llamacpp_engine.ipynb #24212d02
-def _too_long(self, n: int, then: int = 0) -> str:
+@patch
+def _too_long(self: LlamaCppEngine, n: int, then: int = 0) -> str:
     "Why a prompt of `n` tokens (followed by `then` more) cannot run."
     return too_long(n, self.n_ctx, then, fix="shorten it, e.g. with example_chars= or fewer examples, or raise n_ctx up to the model's trained context")
 
-def _generate(self, prepared, schema, temperature, max_tokens, seeds):
+@patch
+def _generate(self: LlamaCppEngine, prepared, schema, temperature, max_tokens, seeds):
     "Sequential grammar-constrained completions; llama.cpp keeps the KV cache of the prompt prefix shared with the previous call."
     key = json.dumps(schema)
     if key not in self._grammars: self._grammars[key] = LlamaGrammar.from_json_schema(json.dumps(int_ranges_to_enums(schema)), verbose=False)
@@ -64,7 +67,7 @@ def _generate(self, prepared, schema, temperature, max_tokens, seeds):
         t0 = time.perf_counter()
         ids = self.llm.tokenize(prompt.encode('utf-8'), special=True)  # as create_completion tokenizes it
         if len(ids) >= self.n_ctx:  # llama.cpp would raise and end the whole run: this sample fails, with the reason
-            res.append(dict(text='', prompt_tokens=0, completion_tokens=0, seconds=0.0, error=_too_long(self, len(ids))))
+            res.append(dict(text='', prompt_tokens=0, completion_tokens=0, seconds=0.0, error=self._too_long(len(ids))))
             continue
         reused = shared_prefix(ids[:-1], list(self.llm.input_ids[:self.llm.n_tokens]))  # what llama-cpp-python keeps from its last prompt
         r = self.llm.create_completion(prompt, grammar=self._grammars[key], temperature=temperature, max_tokens=max_tokens, seed=seed % 2**31)
@@ -72,10 +75,9 @@ def _generate(self, prepared, schema, temperature, max_tokens, seeds):
                         completion_tokens=r['usage']['completion_tokens'], seconds=time.perf_counter() - t0))
     return res
 
-LlamaCppEngine._generate = _generate
-
 # %% ../nbs/08_llamacpp_engine.ipynb #402bf9bc
-def _scorer(self) -> Llama:
+@patch
+def _scoring_context(self: LlamaCppEngine) -> Llama:
     "A second context for scoring, so that generation keeps its own KV cache; created on first use."
     if self._scorer is None:
         self._scorer = Llama(model_path=str(self.path), n_ctx=self.n_ctx, n_threads=self.n_threads, verbose=False, **self.llama_kwargs)
@@ -89,21 +91,23 @@ def _next_logprobs(s: Llama) -> np.ndarray:
     "Log-probabilities of the token after the last one `s` evaluated (llama.cpp computes that position's logits only)."
     return _log_softmax(np.ctypeslib.as_array(llama_cpp.llama_get_logits_ith(s.ctx, -1), shape=(s.n_vocab(),)).astype(np.float64))
 
-def _read_prompt(self, ids: list[int], then: int = 0) -> tuple[Llama, int]:
+@patch
+def _read_prompt(self: LlamaCppEngine, ids: list[int], then: int = 0) -> tuple[Llama, int]:
     "Evaluate `ids` in the scorer (room left for `then` more tokens), keeping the longest prefix shared with what it holds; the scorer and the tokens reused."
-    if len(ids) + then > self.n_ctx: raise PromptTooLong(_too_long(self, len(ids), then))
-    s = _scorer(self)
+    if len(ids) + then > self.n_ctx: raise PromptTooLong(self._too_long(len(ids), then))
+    s = self._scoring_context()
     k = shared_prefix(ids[:-1], s.input_ids[:s.n_tokens])  # at least one token always runs: its logits are needed
     s.n_tokens = k  # rewind: llama.cpp drops the KV entries past k on the next eval
     s.eval(ids[k:])
     return s, k
 
-def option_logprobs(self, prompt, options, prefix: str = ''):
+@patch
+def option_logprobs(self: LlamaCppEngine, prompt, options, prefix: str = ''):
     "Log-probability of each option continuing `prompt` (+ `prefix`): the prompt is evaluated once (reusing a shared prefix), then each distinct option prefix, one token each."
     ids, opts = self.tokenize(self.prepare(prompt) + prefix), [self.tokenize(o, special=False) for o in options]
     if not all(opts): raise ValueError(f"option {options[[bool(o) for o in opts].index(False)]!r} has no tokens")
     t0 = time.perf_counter()
-    s, reused = _read_prompt(self, ids, max(map(len, opts)))
+    s, reused = self._read_prompt(ids, max(map(len, opts)))
     n, nexts = len(ids), {(): _next_logprobs(s)}
     for p in option_prefixes(opts):  # depth first: the cache holds the prompt and p[:-1], so only p's last token runs
         s.n_tokens = n + len(p) - 1
@@ -113,23 +117,23 @@ def option_logprobs(self, prompt, options, prefix: str = ''):
     self.usage.add(prompt_tokens=n - reused + len(nexts) - 1, reused_tokens=reused, seconds=time.perf_counter() - t0)
     return [chain_logprob(o, nexts) for o in opts]
 
-def next_token_logprobs(self, prompt, candidates, prefix: str = ''):
+@patch
+def next_token_logprobs(self: LlamaCppEngine, prompt, candidates, prefix: str = ''):
     "Log-probability of each single-token candidate as the next token after `prompt` (+ `prefix`), reusing a shared prefix."
     ids = single_token_ids(candidates, lambda c: self.tokenize(c, special=False))
     p = self.tokenize(self.prepare(prompt) + prefix)
     t0 = time.perf_counter()
-    s, reused = _read_prompt(self, p)
+    s, reused = self._read_prompt(p)
     lp = _next_logprobs(s)
     self.usage.add(prompt_tokens=len(p) - reused, reused_tokens=reused, seconds=time.perf_counter() - t0)
     return {c: float(lp[i]) for c, i in ids.items()}
 
-def _forward(self, ids): self.llm.reset(); self.llm.eval(ids)
+@patch
+def forward(self: LlamaCppEngine, ids): self.llm.reset(); self.llm.eval(ids)
 
-def _greedy(self, ids, n):
+@patch
+def greedy(self: LlamaCppEngine, ids, n):
     "Decode `n` tokens greedily after `ids` (ignoring end of sequence); returns the count."
     self.llm.reset()
     for i, _ in zip(range(n), self.llm.generate(ids, temp=0.0)): pass
     return i + 1
-
-LlamaCppEngine.option_logprobs, LlamaCppEngine.next_token_logprobs = option_logprobs, next_token_logprobs
-LlamaCppEngine.forward, LlamaCppEngine.greedy = _forward, _greedy

@@ -114,7 +114,7 @@ def accuracy_ci(matrix: np.ndarray, n_resamples: int = 2000, seed: int = 0, leve
 
 # %% ../nbs/04_metrics.ipynb #1146f00d
 def summarize(results: pd.DataFrame, by: str | None = 'target', n_resamples: int = 2000, seed: int = 0) -> pd.DataFrame:
-    "Accuracy (%) with 95% CI (NaN under `MIN_CI_PROBES` probes), analytic random accuracy (%), scored and failed counts, the shares (%) of failed and tied decisions, per `by` ('target', 'k' or None for overall)."
+    "Accuracy (%) with 95% CI (NaN under `MIN_CI_PROBES` probes), analytic random accuracy, counts, failed and tied shares, per `by` (target, k or None)."
     dup = results.duplicated(['target', 'probe_id'])
     if dup.any():
         t, pid = results[dup].iloc[0][['target', 'probe_id']]

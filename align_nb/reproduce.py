@@ -6,25 +6,31 @@ Docs: https://align-nb.github.io/align_nb/reproduce.html.md"""
 
 # %% ../nbs/16_reproduce.ipynb #48977270
 from __future__ import annotations
+import ast, json
 from pathlib import Path
 
 import pandas as pd
 
+from .adms import adm_kind
+from .engine import content_key
 from .metrics import plot_accuracy, summarize
-from .runner import load_config, run_experiment, score_run
+from .runner import ExperimentConfig, load_config, run_experiment, score_run
 
 # %% auto #0
-__all__ = ['LLM_KINDS', 'REPRODUCTIONS', 'adm_params_for', 'reproduce_table', 'notebooks_dir', 'reproduce']
+__all__ = ['REPRODUCTIONS', 'adm_params_for', 'run_name', 'reproduce_table', 'notebooks_dir', 'notebook_parameters',
+           'check_parameters', 'reproduce']
 
 # %% ../nbs/16_reproduce.ipynb #c21498ff
-LLM_KINDS = ('unaligned', 'prompt-aligned', 'comparative-regression', 'expected-score', 'per-response-regression', 'joint-regression')
-
 def adm_params_for(kind: str, adm_params: dict | None, n_samples: int) -> dict:
     "The keyword arguments of ADM `kind`: its entry in `adm_params`, plus `n_samples` (sampled at temperature 0.7) for the sampling kinds."
     params = dict((adm_params or {}).get(kind, {}))
-    if kind in ('unaligned', 'comparative-regression', 'per-response-regression', 'joint-regression') and n_samples > 1:
+    if adm_kind(kind).sampling and n_samples > 1:
         params.setdefault('n_samples', n_samples); params.setdefault('temperature', 0.7)  # several greedy samples would all be the same
     return params
+
+def run_name(cfg: ExperimentConfig) -> str:
+    "A run folder name for `cfg` that differs wherever the config does: benchmark, kind, probes and seed to read, and a digest of all of it."
+    return f"{cfg.benchmark}-{cfg.adm.kind}-{cfg.n_probes or 'all'}probes-seed{cfg.seed}-{content_key('run', cfg.model_dump(mode='json'))[:8]}"
 
 def reproduce_table(benchmark: str, adms: list[str], out_dir: str | Path, backbone: str | dict = 'smollm2-llamacpp', n_probes: int | None = None,
                     targets: list[str] | None = None, loader: dict | None = None, adm_params: dict | None = None, n_samples: int = 1,
@@ -35,10 +41,10 @@ def reproduce_table(benchmark: str, adms: list[str], out_dir: str | Path, backbo
     for kind in adms:
         params = adm_params_for(kind, adm_params, n_samples)
         cfg = load_config(dict(benchmark=benchmark, loader=loader or {}, n_probes=n_probes, targets=targets, seed=seed,
-                               adm=dict(kind=kind, params=params), engine=backbone if kind in LLM_KINDS else None))
-        run = run_experiment(cfg, out_dir / 'runs' / f"{benchmark}-{kind}", progress=progress)
+                               adm=dict(kind=kind, params=params), engine=backbone if adm_kind(kind).engine else None))
+        run = run_experiment(cfg, out_dir / 'runs' / run_name(cfg), progress=progress)  # other parameters, another folder: a re-run never collides
         res = score_run(run)
-        backbone_name = (backbone if isinstance(backbone, str) else backbone.get('model', backbone.get('kind'))) if kind in LLM_KINDS else '-'
+        backbone_name = (backbone if isinstance(backbone, str) else backbone.get('model', backbone.get('kind'))) if adm_kind(kind).engine else '-'
         if by: tables.append(summarize(res, by=by).assign(method=kind, backbone=backbone_name))
         overall.append(summarize(res, by=None).assign(method=kind, backbone=backbone_name))
     overall = pd.concat(overall, ignore_index=True)
@@ -61,10 +67,28 @@ def notebooks_dir() -> Path:
     if not d.is_dir(): raise FileNotFoundError(f"{d} not found: the reproduction notebooks ship with the source repository, not the wheel")
     return d
 
+def notebook_parameters(path: str | Path) -> list[str]:
+    "The names assigned in the notebook's cell tagged `parameters`: what papermill can set."
+    cells = json.loads(Path(path).read_text())['cells']
+    cell = next((c for c in cells if 'parameters' in c.get('metadata', {}).get('tags', [])), None)
+    if cell is None: raise ValueError(f"{path}: no cell tagged 'parameters'")
+    body = ast.parse(''.join(cell['source'])).body
+    return [t.id for n in body if isinstance(n, (ast.Assign, ast.AnnAssign)) for t in (n.targets if isinstance(n, ast.Assign) else [n.target])
+            if isinstance(t, ast.Name)]
+
+def check_parameters(name: str, parameters: dict) -> dict:
+    "`parameters` for reproduction notebook `name`, refused where a key is not in its `parameters` cell (a typo would be silently ignored by papermill)."
+    known = notebook_parameters(notebooks_dir() / f'{name}.ipynb')
+    if 'out_dir' in parameters: raise ValueError(f"{name}: the output folder is not a parameter here: give --out (or out_dir=) instead")
+    unknown = sorted(set(parameters) - set(known))
+    if unknown: raise ValueError(f"{name}: unknown parameter {', '.join(map(repr, unknown))}; its parameters: {', '.join(k for k in known if k != 'out_dir')}")
+    return parameters
+
 def reproduce(name: str, parameters: dict | None = None, out_dir: str | Path | None = None, kernel: str = 'python3') -> Path:
     "Execute the reproduction notebook `name` with papermill into `out_dir` (default: reproductions/<name>); returns the executed notebook."
     import papermill as pm
-    if name not in REPRODUCTIONS: raise KeyError(f"unknown reproduction {name!r}; choose from {REPRODUCTIONS} or 'all'")
+    if name not in REPRODUCTIONS: raise KeyError(f"unknown reproduction {name!r}; choose from {', '.join(REPRODUCTIONS)} or all")
+    check_parameters(name, parameters or {})
     out_dir = Path(out_dir or Path('reproductions') / name).resolve(); out_dir.mkdir(parents=True, exist_ok=True)
     executed = out_dir / f'{name}.ipynb'
     pm.execute_notebook(notebooks_dir() / f'{name}.ipynb', executed, parameters=dict(parameters or {}, out_dir=str(out_dir)),

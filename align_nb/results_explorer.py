@@ -155,9 +155,11 @@ def probe_html(results: pd.DataFrame, probe_id: str, max_targets: int = 12) -> s
             d = stored.get(s.target, {})
             why = d.get('reasoning') or d.get('error') or ('re-scored from stored predictions' if s.target not in stored else '')
             mark = '✗ failed' if s.failed else ('✓' if s.correct else '✗')
-            trs.append(f"<tr><td>{_esc(s.target)}</td><td>{L[int(s.choice)] if s.choice == s.choice and s.choice is not None else '—'}</td><td>{mark}</td><td style='font-size:85%'>{_esc(why[:400])}</td></tr>")
+            letter = L[int(s.choice)] if s.choice == s.choice and s.choice is not None else '—'
+            trs.append(f"<tr><td>{_esc(s.target)}</td><td>{letter}</td><td>{mark}</td><td style='font-size:85%'>{_esc(why[:400])}</td></tr>")
         more = f"<p style='color:#666'>… {len(g) - max_targets} more targets</p>" if len(g) > max_targets else ''
-        out.append(f"<h5>{_esc(g.adm.iloc[0])} · {_esc(g.backbone.iloc[0])} · seed {g.seed.iloc[0]}</h5><table><tr><th>target</th><th>choice</th><th></th><th>reasoning</th></tr>{''.join(trs)}</table>{more}")
+        out.append(f"<h5>{_esc(g.adm.iloc[0])} · {_esc(g.backbone.iloc[0])} · seed {g.seed.iloc[0]}</h5>"
+                   f"<table><tr><th>target</th><th>choice</th><th></th><th>reasoning</th></tr>{''.join(trs)}</table>{more}")
     return ''.join(out)
 
 # %% ../nbs/18_results_explorer.ipynb #17e430e6

@@ -12,31 +12,42 @@ from typing import Any, Literal
 
 import pandas as pd
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from tqdm.auto import tqdm
 
-from .core import Decision, Probe, Target, _explain, append_line, read_jsonl, write_atomic
+import align_nb.baselines  # registers the learned baselines' kinds beside those of adms
+from .adms import ADM_KINDS, adm_kind, check_adm_params, decide_from_predictions, make_adm
+from .core import Decision, Probe, Target, explain_errors, append_line, read_jsonl, write_atomic
 from .datasets import BENCHMARKS, Benchmark, load_benchmark
 from .engines import EngineConfig, engine_config, load_engine
-from .metrics import RESULT_COLUMNS, OracleADM, RandomADM, correct_choices, score, summarize
+from .metrics import RESULT_COLUMNS, correct_choices, score, summarize
 
 # %% auto #0
-__all__ = ['ADM_KINDS', 'REGRESSOR_KINDS', 'ADMSpec', 'ExperimentConfig', 'read_yaml_mapping', 'load_config', 'select_probes',
-           'select_targets', 'build_adm', 'read_results', 'run_experiment', 'run_config', 'score_run', 'to_align_io',
-           'main']
+__all__ = ['StrictModel', 'ADMSpec', 'ExperimentConfig', 'read_yaml_mapping', 'load_config', 'select_probes', 'select_targets',
+           'build_adm', 'read_results', 'run_experiment', 'run_config', 'score_run', 'to_align_io']
 
 # %% ../nbs/15_runner.ipynb #7046ad7f
-ADM_KINDS = ('random', 'oracle', 'unaligned', 'prompt-aligned', 'comparative-regression', 'expected-score', 'per-response-regression', 'joint-regression', 'embedding-regression')
-
-class _Strict(BaseModel):
+class StrictModel(BaseModel):
+    "A pydantic model that refuses unknown keys: a typo in a config is an error, never a silent default."
     model_config = ConfigDict(extra='forbid')
 
-class ADMSpec(_Strict):
-    "Which decision maker, with its keyword arguments (`few_shot: bm25|embedding|fixed` adds an example selector from the train split)."
-    kind: Literal[ADM_KINDS]
+class ADMSpec(StrictModel):
+    "Which decision maker (a kind registered in `adms.ADM_KINDS`), with its keyword arguments (`few_shot: bm25|embedding|fixed` adds an example selector from the train split)."
+    kind: str
     params: dict[str, Any] = {}
 
-class ExperimentConfig(_Strict):
+    @field_validator('kind')
+    @classmethod
+    def _registered(cls, v: str) -> str:
+        if v not in ADM_KINDS: raise ValueError(f"unknown decision maker {v!r}; known: {', '.join(ADM_KINDS)}")
+        return v
+
+    @model_validator(mode='after')
+    def _params(self):
+        check_adm_params(self.kind, self.params)  # against the constructor, before anything is loaded
+        return self
+
+class ExperimentConfig(StrictModel):
     "One experiment: benchmark + probes + targets + decision maker + backbone + seed."
     benchmark: Literal[tuple(BENCHMARKS)]
     loader: dict[str, Any] = {}          # keyword arguments of the benchmark's loader (split, groups, phase...)
@@ -86,7 +97,7 @@ def load_config(spec: str | Path | dict, overrides: list[str] = ()) -> Experimen
     try:
         if isinstance(raw.get('engine'), str): raw['engine'] = engine_config(raw['engine']).model_dump()
         return ExperimentConfig.model_validate(raw)
-    except (ValidationError, ValueError) as e: raise ValueError(f"{src}: invalid config: {_explain(e) if isinstance(e, ValidationError) else e}") from None
+    except (ValidationError, ValueError) as e: raise ValueError(f"{src}: invalid config: {explain_errors(e) if isinstance(e, ValidationError) else e}") from None
 
 # %% ../nbs/15_runner.ipynb #7e0dada7
 def select_probes(bench: Benchmark, n: int | None, seed: int) -> list[Probe]:
@@ -104,30 +115,16 @@ def select_targets(bench: Benchmark, names: list[str] | None) -> list[Target]:
     return [by_name[n] for n in names]
 
 def build_adm(cfg: ExperimentConfig, bench: Benchmark, engine=None):
-    "The decision maker `cfg.adm` describes, on `engine` (or a new one from `cfg.engine`) where it needs an LLM."
-    try: return _build_adm(cfg, bench, engine)
-    except TypeError as e: raise ValueError(f"adm.params for {cfg.adm.kind!r}: {e}") from None  # e.g. an unknown keyword
-
-def _build_adm(cfg: ExperimentConfig, bench: Benchmark, engine=None):
-    from align_nb import adms
-    kind, params = cfg.adm.kind, dict(cfg.adm.params)
-    if (kind == 'embedding-regression' or params.get('few_shot')) and 'split' not in inspect.signature(BENCHMARKS[cfg.benchmark]).parameters:
-        raise ValueError(f"{kind}{' with few_shot' if params.get('few_shot') else ''} learns from a train split, and {cfg.benchmark} has none")
-    if kind == 'random': return RandomADM(params.pop('seed', cfg.seed), **params)
-    if kind == 'oracle': return OracleADM(**params)
-    if kind == 'embedding-regression':
-        return adms.EmbeddingRegressionADM(load_benchmark(cfg.benchmark, **{**cfg.loader, 'split': 'train'}).probes, bench.attributes, seed=cfg.seed, **params)
-    if engine is None:
-        if cfg.engine is None: raise ValueError(f"the {kind!r} decision maker needs an `engine` in the config")
+    "The decision maker `cfg.adm` describes (`adms.make_adm`), with the train split and an engine (`engine`, or a new one from `cfg.engine`) where its kind needs them."
+    kind, params = adm_kind(cfg.adm.kind), cfg.adm.params
+    learns = kind.train or bool(params.get('few_shot'))
+    if learns and 'split' not in inspect.signature(BENCHMARKS[cfg.benchmark]).parameters:
+        raise ValueError(f"{kind.name}{' with few_shot' if params.get('few_shot') else ''} learns from a train split, and {cfg.benchmark} has none")
+    train = load_benchmark(cfg.benchmark, **{**cfg.loader, 'split': 'train'}).probes if learns else None
+    if kind.engine and engine is None:
+        if cfg.engine is None: raise ValueError(f"the {kind.name!r} decision maker needs an `engine` in the config")
         engine = load_engine(cfg.engine, benchmark=bench)  # a simulated backbone knows the experiment's own benchmark
-    if kind == 'unaligned': return adms.UnalignedADM(engine, seed=cfg.seed, **params)
-    few = params.pop('few_shot', None)
-    if few:
-        from align_nb.icl import ExampleSelector
-        params['selector'] = ExampleSelector(load_benchmark(cfg.benchmark, **{**cfg.loader, 'split': 'train'}).probes, method=few)
-    cls = {'prompt-aligned': adms.PromptAlignedADM, 'comparative-regression': adms.ComparativeRegressionADM,
-           'expected-score': adms.ExpectedScoreADM, 'per-response-regression': adms.PerResponseRegressionADM, 'joint-regression': adms.JointRegressionADM}[kind]
-    return cls(engine, bench.attributes, seed=cfg.seed, **params)
+    return make_adm(kind.name, params, bench.attributes, cfg.seed, engine if kind.engine else None, train)
 
 # %% ../nbs/15_runner.ipynb #15de91aa
 def _versions() -> dict:
@@ -157,7 +154,7 @@ def _tokens(adm) -> tuple[int, int]:
 def run_experiment(cfg: ExperimentConfig | str | Path | dict, run_dir: str | Path, overrides: list[str] = (), progress: bool = True, chunk: int = 16) -> Path:
     "Run `cfg` into `run_dir`, appending one line per probe; resumes where an earlier run into `run_dir` stopped."
     if not isinstance(cfg, ExperimentConfig): cfg = load_config(cfg, overrides)
-    run_dir = Path(run_dir); run_dir.mkdir(parents=True, exist_ok=True)
+    run_dir = Path(run_dir)
     meta_path, res_path = run_dir / 'config.json', run_dir / 'results.jsonl'
     resolved = cfg.model_dump(mode='json')
     meta = json.loads(meta_path.read_text()) if meta_path.exists() else None
@@ -172,7 +169,8 @@ def run_experiment(cfg: ExperimentConfig | str | Path | dict, run_dir: str | Pat
     if meta is not None and todo and meta.get('fingerprint') != now:
         raise ValueError(f"{run_dir} was run with the backbone {meta.get('fingerprint')}, and this engine is {now} (other weights, server model or library "
                          "versions): resuming would mix two models' answers in one run; use a new directory")
-    if meta is None:
+    if meta is None:  # the folder appears only once the config, probes, targets and decision maker are good
+        run_dir.mkdir(parents=True, exist_ok=True)
         meta = dict(config=resolved, versions=_versions(), fingerprint=now, started=time.strftime('%Y-%m-%dT%H:%M:%S'))
         write_atomic(meta_path, json.dumps(meta, indent=1))
     prepare, bar = getattr(adm, 'prepare', None), tqdm(total=len(todo), desc=f"{cfg.adm.kind} on {cfg.benchmark}", disable=not progress)
@@ -201,8 +199,6 @@ def run_config(run_dir: str | Path) -> ExperimentConfig:
     if not path.exists(): raise FileNotFoundError(f"{path} not found: {run_dir} is not a run directory")
     return ExperimentConfig.model_validate(json.loads(path.read_text())['config'])
 
-REGRESSOR_KINDS = ('oracle', 'comparative-regression', 'expected-score', 'per-response-regression', 'joint-regression', 'embedding-regression')  # they store predictions
-
 def _stored(stored: dict) -> tuple[list[dict] | None, dict]:
     "A probe's stored predictions, merged over its decisions (a failed decision keeps those that succeeded), and each failed attribute's error."
     kept = [d['predictions'] for d in stored.values() if d.get('predictions')]
@@ -211,7 +207,6 @@ def _stored(stored: dict) -> tuple[list[dict] | None, dict]:
 
 def _rescore(probe: Probe, preds: list[dict] | None, errors: dict, target: Target, metric: str, tie_break: str, seed: int, run_dir) -> Decision:
     "The decision for a target the run did not ask about, from the probe's stored predictions (`_stored`); failed where a prediction it needs failed."
-    from align_nb.adms import decide_from_predictions
     missing = [a for a in target.attributes if preds is None or a not in preds[0]]
     if not missing:
         i, tied = decide_from_predictions(probe, preds, target, metric, tie_break, seed)
@@ -234,7 +229,7 @@ def score_run(run_dir: str | Path, targets: list[str] | str | None = None, metri
         for t in tgts:
             if correct_choices(p, t, metric) is None: continue
             if t.name in stored: d = Decision.model_validate(stored[t.name])
-            elif cfg.adm.kind in REGRESSOR_KINDS: d = _rescore(p, preds, errors, t, metric, cfg.adm.params.get('tie_break', 'random'), cfg.seed, run_dir)
+            elif adm_kind(cfg.adm.kind).regressor: d = _rescore(p, preds, errors, t, metric, cfg.adm.params.get('tie_break', 'random'), cfg.seed, run_dir)
             else: raise ValueError(f"{run_dir}: probe {p.id} has no decision for target {t.name!r} and no stored predictions to re-score it (the {cfg.adm.kind} ADM is not a regressor)")
             out.append(score(d, p, t, metric))
     return pd.DataFrame(out, columns=RESULT_COLUMNS)
@@ -258,53 +253,3 @@ def to_align_io(run_dir: str | Path, path: str | Path | None = None) -> Path:
                                 label=[c.values for c in p.choices], output=out, alignment_target=target, error=d['error']))
     path = Path(path) if path else Path(run_dir) / 'input_output.json'
     return write_atomic(path, json.dumps(records, indent=1))
-
-# %% ../nbs/15_runner.ipynb #e3e6c477
-def main(argv=None) -> int:
-    "The `align-nb` command: run, score, reproduce, export, list, sweep, sweep-status."
-    import argparse
-    ap = argparse.ArgumentParser(prog='align-nb', description='Run and score aligned-decision-maker experiments.')
-    sub = ap.add_subparsers(dest='cmd', required=True)
-    r = sub.add_parser('run', help='run (or resume) an experiment into a directory')
-    r.add_argument('config', help='YAML config file'); r.add_argument('overrides', nargs='*', help='key.sub=value overrides')
-    r.add_argument('--out', required=True, help='run directory (resumed when it exists)'); r.add_argument('--quiet', action='store_true', help='no progress bar')
-    s = sub.add_parser('score', help="accuracy of a run, for its targets or others")
-    s.add_argument('run', help='run directory'); s.add_argument('--targets', nargs='+', help="target names, or 'all'")
-    s.add_argument('--by', default='k', choices=['k', 'target', 'none'], help='rows of the table')
-    rp = sub.add_parser('reproduce', help='run reproduction notebooks with papermill')
-    rp.add_argument('name', help="helpsteer2, mic, opinionqa, triage or all")
-    rp.add_argument('-p', nargs=2, action='append', default=[], metavar=('KEY', 'VALUE'), help='a notebook parameter (value parsed as YAML)')
-    rp.add_argument('--out', default='reproductions', help='output folder; one subfolder per notebook')
-    e = sub.add_parser('export', help="write a run as ALIGN's input_output.json")
-    e.add_argument('run', help='run directory'); e.add_argument('--out', help='file (default: <run>/input_output.json)')
-    sub.add_parser('list', help='benchmarks, decision makers and engine shortcuts')
-    sw = sub.add_parser('sweep', help='run (or resume) a grid of experiments, locally or on Ray (see align_nb.sweep)')
-    sw.add_argument('sweep', help='sweep YAML file'); sw.add_argument('--out', required=True, help='results root (resumed when it exists)')
-    sw.add_argument('--ray-address', help="run each experiment as a Ray task: 'local' starts a local instance; 'auto' or ray://HOST:10001 joins a cluster")
-    sw.add_argument('--num-cpus', type=int, help='CPUs of a local Ray instance'); sw.add_argument('--quiet', action='store_true', help='no progress bars')
-    ss = sub.add_parser('sweep-status', help='progress of each experiment of a sweep'); ss.add_argument('root', help='results root of the sweep')
-    a = ap.parse_args(argv)
-    if a.cmd in ('sweep', 'sweep-status'):
-        from align_nb.sweep import sweep_cli
-        return sweep_cli(a)
-    if a.cmd == 'reproduce':
-        from align_nb.reproduce import REPRODUCTIONS, reproduce
-        params = {k: yaml.safe_load(v) for k, v in a.p}
-        for name in (REPRODUCTIONS if a.name == 'all' else [a.name]):
-            executed = reproduce(name, params, Path(a.out) / name)
-            for md in sorted(executed.parent.glob('*.md')): print(f"## {md.stem}\n\n{md.read_text()}")
-            print(f"executed notebook: {executed}\n")
-        return 0
-    if a.cmd == 'export':
-        print(to_align_io(a.run, a.out))
-        return 0
-    if a.cmd == 'list':
-        from align_nb.engines import SHORTCUTS
-        print('benchmarks:', ', '.join(BENCHMARKS)); print('decision makers:', ', '.join(ADM_KINDS)); print('engines:', ', '.join(SHORTCUTS), '(or a config with kind)')
-        return 0
-    if a.cmd == 'run':
-        out = run_experiment(a.config, a.out, a.overrides, progress=not a.quiet)
-        a = argparse.Namespace(run=out, targets=None, by='k')
-    targets = 'all' if a.targets == ['all'] else a.targets
-    print(summarize(score_run(a.run, targets), by=None if a.by == 'none' else a.by).round(1).fillna('–').to_markdown(index=False))  # no interval: '–'
-    return 0

@@ -19,11 +19,12 @@ from .core import Choice, Decision, Probe, Target, parse, write_atomic
 from .datasets import BENCHMARKS, Benchmark, load_benchmark
 from .engines import SHORTCUTS, engine_config, load_engine
 from .prompts import letters
-from .runner import ADM_KINDS, ADMSpec, ExperimentConfig, build_adm
+from .adms import ADM_KINDS, adm_kind
+from .runner import ADMSpec, ExperimentConfig, build_adm
 
 # %% auto #0
-__all__ = ['REGRESSION_KINDS', 'NO_LLM_KINDS', 'custom_probe', 'PromptRecorder', 'prompt_text', 'SteeringRun', 'save_history',
-           'load_history', 'resteer', 'prediction_chart', 'SteeringExplorer']
+__all__ = ['custom_probe', 'PromptRecorder', 'prompt_text', 'SteeringRun', 'save_history', 'load_history', 'resteer',
+           'prediction_chart', 'SteeringExplorer']
 
 # %% ../nbs/17_steering.ipynb #66bd4b10
 def custom_probe(scenario: str, options: str | list[str], domain: str = 'custom') -> Probe:
@@ -122,10 +123,6 @@ def prediction_chart(run: SteeringRun, target: Target | None = None, width: floa
     return buf.getvalue()
 
 # %% ../nbs/17_steering.ipynb #0d302133
-REGRESSION_KINDS = ('comparative-regression', 'expected-score', 'per-response-regression', 'embedding-regression')  # predicted attribute by attribute
-# (joint regression predicts every attribute in one call, so it is one step, like the choosers)
-NO_LLM_KINDS = ('random', 'oracle', 'embedding-regression')
-
 class _Cancelled(Exception): pass
 
 def _esc(s) -> str: return html.escape(str(s))
@@ -154,7 +151,7 @@ class SteeringExplorer:
         self.options = W.Textarea(description='options', placeholder='one option per line', layout=W.Layout(width='98%', height='70px'))
         self.preview = W.HTML(layout=W.Layout(max_height='220px', overflow='auto'))
         self.target_box = W.VBox()
-        self.adm_select = W.SelectMultiple(options=ADM_KINDS, value=tuple(adms), description='ADMs', rows=len(ADM_KINDS))
+        self.adm_select = W.SelectMultiple(options=list(ADM_KINDS), value=tuple(adms), description='ADMs', rows=len(ADM_KINDS))  # every registered kind
         self.backbone_select = W.SelectMultiple(options=list(self.engines), value=tuple(backbones), description='backbones', rows=max(2, len(self.engines)))
         self.run_button = W.Button(description='Run', button_style='primary', icon='play')
         self.cancel_button = W.Button(description='Cancel', button_style='warning', icon='stop', disabled=True)
@@ -193,6 +190,7 @@ def _load_benchmark(self: SteeringExplorer, change=None):
     try: bench = self._bench(self.benchmark.value)
     except Exception as e: return self._show_error(e, f"loading {self.benchmark.value}")
     self.probe.options = [(f"{i}: {p.prompt[:90]!r}", i) for i, p in enumerate(bench.probes)]
+    self.probe.value = 0 if bench.probes else None  # a fresh explorer has a probe to run, not an empty choice
     self.sliders = {a.name: W.FloatSlider(value=0.5, min=0, max=1, step=0.05, description=a.name, readout_format='.2f', style=dict(description_width='110px'))
                     for a in bench.attributes}
     self.includes = {a.name: W.Checkbox(value=False, indent=False, layout=W.Layout(width='30px')) for a in bench.attributes}
@@ -219,6 +217,7 @@ def _show_probe(self: SteeringExplorer, change=None):
 def current_probe(self: SteeringExplorer) -> Probe:
     "The probe the controls describe: the chosen benchmark probe or the typed scenario."
     if self.source.value == 'custom': return custom_probe(self.scenario.value, self.options.value)
+    if self.probe.value is None: raise ValueError(f"{self.benchmark.value} has no probe to choose")
     return self._bench(self.benchmark.value).probes[self.probe.value]
 
 @patch
@@ -245,8 +244,8 @@ def _jobs(self: SteeringExplorer) -> list[tuple[str, str]]:
     "The (backbone, ADM kind) pairs to run: LLM decision makers once per backbone, the others once."
     kinds, backbones = list(self.adm_select.value), list(self.backbone_select.value)
     if not kinds: raise ValueError("choose at least one decision maker")
-    if not backbones and any(k not in NO_LLM_KINDS for k in kinds): raise ValueError("choose at least one backbone for the LLM decision makers")
-    return [('-', k) for k in kinds if k in NO_LLM_KINDS] + [(b, k) for b in backbones for k in kinds if k not in NO_LLM_KINDS]
+    if not backbones and any(adm_kind(k).engine for k in kinds): raise ValueError("choose at least one backbone for the LLM decision makers")
+    return [('-', k) for k in kinds if not adm_kind(k).engine] + [(b, k) for b in backbones for k in kinds if adm_kind(k).engine]
 
 @patch
 def run(self: SteeringExplorer, block: bool = False):
@@ -256,7 +255,7 @@ def run(self: SteeringExplorer, block: bool = False):
     try: probe, target, jobs = self.current_probe(), self.target(), self._jobs()
     except Exception as e: return self._show_error(e)
     attrs = list(dict.fromkeys(target.attributes + probe.attributes))
-    self.progress.max, self.progress.value = sum(len(attrs) if k in REGRESSION_KINDS else 1 for _, k in jobs), 0
+    self.progress.max, self.progress.value = sum(len(attrs) if adm_kind(k).per_attribute else 1 for _, k in jobs), 0
     self.progress.description, self.progress.bar_style = 'running', 'info'
     self._cancel.clear(); self.run_button.disabled, self.cancel_button.disabled = True, False
     self._thread = threading.Thread(target=self._work, args=(self.benchmark.value, probe, target, jobs), daemon=True)
@@ -280,7 +279,7 @@ def _adm(self: SteeringExplorer, bench_name: str, backbone: str, kind: str):
     key = (bench_name, backbone, kind)
     if key not in self._adms:
         engine = None
-        if kind not in NO_LLM_KINDS:
+        if adm_kind(kind).engine:
             spec = self.engines[backbone]
             at = (backbone, bench_name) if engine_config(spec).kind == 'simulated' else backbone  # a simulated backbone knows one benchmark
             if at not in self._loaded: self._loaded[at] = PromptRecorder(load_engine(spec, benchmark=self._bench(bench_name)))
@@ -294,18 +293,18 @@ def _one(self: SteeringExplorer, bench_name: str, probe: Probe, target: Target, 
     "Run one decision maker on one backbone, advancing the progress bar per model step."
     self.status.value = f"{kind} on {backbone}: loading…"
     adm = self._adm(bench_name, backbone, kind)
-    rec = adm.engine if kind not in NO_LLM_KINDS else None  # its PromptRecorder
+    rec = adm.engine if adm_kind(kind).engine else None  # its PromptRecorder
     if rec is not None: rec.prompts.clear()
     u0 = rec.usage.model_copy() if rec is not None else None
     t0 = time.perf_counter()
-    if kind in REGRESSION_KINDS:
+    if adm_kind(kind).per_attribute:
         for a in dict.fromkeys(target.attributes + probe.attributes):
             if self._cancel.is_set(): raise _Cancelled()
             self.status.value = f"{kind} on {backbone}: predicting {a}…"
             adm.predict(probe, [a]); self.progress.value += 1
     elif self._cancel.is_set(): raise _Cancelled()
     decision = adm.decide(probe, target)
-    if kind not in REGRESSION_KINDS: self.progress.value += 1
+    if not adm_kind(kind).per_attribute: self.progress.value += 1
     u = rec.usage if rec is not None else None
     return SteeringRun(benchmark=bench_name if self.source.value == 'benchmark' else f'custom ({bench_name} attributes)', backbone=backbone, adm=getattr(adm, 'name', kind),
                        probe=probe, target=target, decision=decision.model_copy(update=dict(raw=None)), prompts=[prompt_text(p) for p in rec.prompts] if rec else [],

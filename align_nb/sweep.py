@@ -15,12 +15,12 @@ import pandas as pd
 from pydantic import Field, ValidationError, field_validator
 from tqdm.auto import tqdm
 
-from .core import _explain, safe_path, write_atomic
+from .core import explain_errors, safe_path, write_atomic
 from .datasets import BENCHMARKS, load_benchmark
 from .engines import EngineConfig, engine_config
 from .metrics import summarize
-from .reproduce import LLM_KINDS
-from .runner import ADMSpec, ExperimentConfig, _Strict, read_yaml_mapping, run_experiment, score_run, select_probes
+from .adms import adm_kind
+from .runner import ADMSpec, ExperimentConfig, StrictModel, read_yaml_mapping, run_experiment, score_run, select_probes
 
 # %% auto #0
 __all__ = ['NAME', 'SweepADM', 'SweepConfig', 'load_sweep', 'expand', 'SweepError', 'n_probes', 'probes_done', 'run_one',
@@ -45,7 +45,7 @@ class SweepADM(ADMSpec):
     @property
     def label(self) -> str: return self.name or self.kind
 
-class SweepConfig(_Strict):
+class SweepConfig(StrictModel):
     "A grid of experiments: every benchmark × decision maker × backbone (for those that need one) × seed."
     benchmarks: list[Literal[tuple(BENCHMARKS)]] = Field(min_length=1)
     adms: list[SweepADM] = Field(min_length=1)
@@ -67,7 +67,7 @@ def load_sweep(spec: str | Path | dict | SweepConfig) -> SweepConfig:
     if isinstance(spec, SweepConfig): return spec
     src, raw = ('sweep', spec) if isinstance(spec, dict) else (spec, read_yaml_mapping(spec, 'sweep'))
     try: return SweepConfig.model_validate(raw)
-    except ValidationError as e: raise ValueError(f"{src}: invalid sweep: {_explain(e)}") from None
+    except ValidationError as e: raise ValueError(f"{src}: invalid sweep: {explain_errors(e)}") from None
     except ValueError as e: raise ValueError(f"{src}: invalid sweep: {e}") from None
 
 def expand(spec) -> dict[str, ExperimentConfig]:
@@ -75,7 +75,7 @@ def expand(spec) -> dict[str, ExperimentConfig]:
     sweep, out = load_sweep(spec), {}
     for b in sweep.benchmarks:
         for a in sweep.adms:
-            llm = a.kind in LLM_KINDS
+            llm = adm_kind(a.kind).engine
             if llm and not sweep.backbones: raise ValueError(f"decision maker {a.label!r} needs a model, but the sweep names no backbones")
             for bb, engine in (sweep.backbones.items() if llm else [('none', None)]):
                 for seed in sweep.seeds:
@@ -200,7 +200,7 @@ def sweep_table(root) -> pd.DataFrame:
 
 # %% ../nbs/21_sweep.ipynb #61b051f6
 def sweep_cli(a) -> int:
-    "The `align-nb sweep` and `align-nb sweep-status` commands (arguments parsed by `align_nb.runner.main`)."
+    "The `align-nb sweep` and `align-nb sweep-status` commands (arguments parsed by `align_nb.cli.main`)."
     if a.cmd == 'sweep-status':
         print(sweep_status(a.root).to_markdown(index=False)); return 0
     try: run_sweep(a.sweep, a.out, ray_address=a.ray_address, num_cpus=a.num_cpus, progress=not a.quiet)

@@ -17,7 +17,7 @@ from __future__ import annotations
 import argparse, inspect, json, os, shutil, subprocess, sys, tempfile, time
 from pathlib import Path
 
-from align_nb.adms import EmbeddingRegressionADM
+from align_nb.baselines import EmbeddingRegressionADM
 from align_nb.datasets import load_helpsteer2
 from align_nb.metrics import summarize
 from align_nb.runner import score_run
@@ -35,7 +35,7 @@ def embedding_run(d: Path, name: str, window: int | None = None) -> float:
     cfg = d / f'{name}.yaml'
     cfg.write_text("benchmark: helpsteer2\ntargets: [high]\nadm: {kind: embedding-regression" + (f", params: {{max_tokens: {window}}}" if window else '') + "}\n")
     env = dict(os.environ, ALIGN_NB_CACHE=str(d / 'cache'))
-    s, _ = timed(lambda: subprocess.run([sys.executable, '-c', 'import sys; from align_nb.runner import main; sys.exit(main())', 'run', str(cfg), '--out', str(d / name), '--quiet'],
+    s, _ = timed(lambda: subprocess.run([sys.executable, '-c', 'import sys; from align_nb.cli import main; sys.exit(main())', 'run', str(cfg), '--out', str(d / name), '--quiet'],
                                         env=env, check=True, capture_output=True))
     return s
 

@@ -42,7 +42,7 @@ def test_cli_notebook_and_papermill_give_the_same_results(reproductions, tmp_pat
     "The helpsteer2 notebook's run (papermill), the same config from the command line, and from Python, each with its own empty generation cache: identical results.jsonl."
     from align_nb.engine import GenerationCache
     from align_nb.runner import run_config, run_experiment
-    papermill_run = reproductions / 'helpsteer2' / 'runs' / f'helpsteer2-{kind}'
+    [papermill_run] = (reproductions / 'helpsteer2' / 'runs').glob(f'helpsteer2-{kind}-*')  # one run of this kind (folders are named by config)
     cfg = run_config(papermill_run)
     cfg_file = tmp_path / 'cfg.yaml'
     cfg_file.write_text(yaml.safe_dump(cfg.model_dump(mode='json')))
