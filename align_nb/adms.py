@@ -72,7 +72,8 @@ def adm_kind(name: str) -> ADMKind:
 
 def check_adm_params(name: str, params: dict) -> dict:
     "`params` for kind `name`, refused (naming the kind and what it takes) where a key is not an argument of its constructor."
-    kind, allowed = adm_kind(name), adm_kind(name).params()
+    kind = adm_kind(name)
+    allowed = kind.params()
     takes = set(allowed) | ({'few_shot'} if kind.few_shot else set())
     unknown = sorted(set(params) - takes)
     if unknown: raise ValueError(f"adm.params for {name!r}: unknown {', '.join(map(repr, unknown))}; it takes: {', '.join(sorted(takes)) or 'no parameters'}")

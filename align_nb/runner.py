@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from tqdm.auto import tqdm
 
 import align_nb.baselines  # registers the learned baselines' kinds beside those of adms
-from .adms import ADM_KINDS, adm_kind, check_adm_params, decide_from_predictions, make_adm
+from .adms import adm_kind, check_adm_params, decide_from_predictions, make_adm
 from .core import Decision, Probe, Target, explain_errors, append_line, read_jsonl, write_atomic
 from .datasets import BENCHMARKS, Benchmark, load_benchmark
 from .engines import EngineConfig, engine_config, load_engine
@@ -39,8 +39,8 @@ class ADMSpec(StrictModel):
     @field_validator('kind')
     @classmethod
     def _registered(cls, v: str) -> str:
-        if v not in ADM_KINDS: raise ValueError(f"unknown decision maker {v!r}; known: {', '.join(ADM_KINDS)}")
-        return v
+        try: return adm_kind(v).name
+        except KeyError as e: raise ValueError(e.args[0]) from None  # the registry's own message, as a validation error
 
     @model_validator(mode='after')
     def _params(self):
