@@ -12,11 +12,14 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from .core import Attribute, Decision, Probe, Target
-from .engine import Engine, PromptTooLong, content_key
+from .engine import Engine, PromptTooLong
+from .fingerprints import content_key
 from .icl import ExampleSelector
-from .metrics import OracleADM, RandomADM, closest, correct_choices
-from .prompts import (aligned_messages, choice_messages, choice_schema, example_answer, joint_answer, joint_messages, joint_schema, joint_user,
-                              letters, option_order, regression_messages, regression_user, scores_schema, shorten, single_messages, single_schema)
+from .metrics import closest, correct_choices
+from .reference import OracleADM, RandomADM
+from .prompts import (aligned_messages, choice_messages, choice_schema, example_answer, joint_answer, joint_messages, joint_schema,
+                              joint_user, letters, option_order, regression_messages, regression_user, scores_schema, shorten,
+                              single_messages, single_schema)
 
 # %% auto #0
 __all__ = ['ADM_KINDS', 'TIE_BREAKS', 'SUPPORT_KEYS', 'SCORE_CONTINUATIONS', 'MIN_SCORE_MASS', 'ADMKind', 'register_adm',
@@ -58,9 +61,12 @@ def register_adm(name: str, **capabilities):
         args = list(inspect.signature(cls).parameters)
         need = {'engine': kind.engine, 'train': kind.train}
         for first, flag in need.items():
-            if flag and args[:1] != [first]: raise TypeError(f"{cls.__name__}: kind {name!r} says {first}=True, so its first argument must be `{first}`")
-        if kind.few_shot and 'selector' not in args: raise TypeError(f"{cls.__name__}: kind {name!r} says few_shot=True and takes no `selector`")
-        if kind.sampling and not {'n_samples', 'temperature'} <= set(args): raise TypeError(f"{cls.__name__}: kind {name!r} says sampling=True and takes no `n_samples`/`temperature`")
+            if flag and args[:1] != [first]:
+                raise TypeError(f"{cls.__name__}: kind {name!r} says {first}=True, so its first argument must be `{first}`")
+        if kind.few_shot and 'selector' not in args:
+            raise TypeError(f"{cls.__name__}: kind {name!r} says few_shot=True and takes no `selector`")
+        if kind.sampling and not {'n_samples', 'temperature'} <= set(args):
+            raise TypeError(f"{cls.__name__}: kind {name!r} says sampling=True and takes no `n_samples`/`temperature`")
         ADM_KINDS[name] = kind
         return cls
     return deco
@@ -76,16 +82,22 @@ def check_adm_params(name: str, params: dict) -> dict:
     allowed = kind.params()
     takes = set(allowed) | ({'few_shot'} if kind.few_shot else set())
     unknown = sorted(set(params) - takes)
-    if unknown: raise ValueError(f"adm.params for {name!r}: unknown {', '.join(map(repr, unknown))}; it takes: {', '.join(sorted(takes)) or 'no parameters'}")
+    if unknown:
+        raise ValueError(
+            f"adm.params for {name!r}: unknown {', '.join(map(repr, unknown))}; it takes: {', '.join(sorted(takes)) or 'no parameters'}"
+        )
     missing = [n for n, p in allowed.items() if p.default is p.empty and n not in params]
     if missing: raise ValueError(f"adm.params for {name!r}: {', '.join(map(repr, missing))} must be given")
     return params
 
-def make_adm(name: str, params: dict | None = None, attributes=(), seed: int = 0, engine: Engine | None = None, train: list[Probe] | None = None):
+def make_adm(
+    name: str, params: dict | None = None, attributes=(), seed: int = 0, engine: Engine | None = None, train: list[Probe] | None = None
+):
     "Decision maker `name` from its config `params`, on `engine` and/or the `train` pool where its kind needs them; `seed` unless `params` sets one."
     kind, params = adm_kind(name), dict(check_adm_params(name, dict(params or {})))
     few = params.pop('few_shot', None)
-    if (kind.train or few) and train is None: raise ValueError(f"{name}{' with few_shot' if few else ''} learns from a train split: give `train`")
+    if (kind.train or few) and train is None:
+        raise ValueError(f"{name}{' with few_shot' if few else ''} learns from a train split: give `train`")
     if kind.engine and engine is None: raise ValueError(f"the {name!r} decision maker needs an engine")
     args = [engine] if kind.engine else [train] if kind.train else []
     sig = inspect.signature(kind.cls).parameters
@@ -124,7 +136,8 @@ def decide_from_predictions(probe: Probe, predictions: list[dict[str, float]], t
     return break_tie(best, tie_break, seed, probe, target), len(best) > 1
 
 # %% ../nbs/13_adms.ipynb #6c62de77
-SUPPORT_KEYS = ('valid', 'total', 'mass', 'low_mass', 'error')  # what a decision records of the evidence behind each prediction, or why it failed
+# what a decision records of the evidence behind each prediction, or why it failed
+SUPPORT_KEYS = ('valid', 'total', 'mass', 'low_mass', 'error')
 
 class RegressionADM:
     "Base of the regression family: predict each attribute of each choice, choose the closest to the target."
@@ -132,7 +145,13 @@ class RegressionADM:
     rescorable = True  # also predict the probe's own labelled attributes, so a decision can be re-scored against any target
 
     def __init__(self, attributes: list[Attribute] = (), metric: str = 'euclidean', tie_break: str = 'random', seed: int = 0):
-        self.attributes, self.metric, self.tie_break, self.seed, self.memo = {a.name: a for a in attributes}, metric, _tie_rule(tie_break), seed, {}
+        self.attributes, self.metric, self.tie_break, self.seed, self.memo = (
+            {a.name: a for a in attributes},
+            metric,
+            _tie_rule(tie_break),
+            seed,
+            {},
+        )
 
     def attribute(self, name: str) -> Attribute: return self.attributes.get(name) or Attribute(name=name)
 
@@ -145,7 +164,8 @@ class RegressionADM:
         for a in attributes:
             if (probe.id, a) in self.memo: continue
             try: self.memo[probe.id, a] = self.predict_attribute(probe, a)
-            except PromptTooLong as e: self.memo[probe.id, a] = dict(values=None, reasonings=None, error=str(e), raw=None)  # this prediction fails; the run goes on
+            # this prediction fails; the run goes on
+            except PromptTooLong as e: self.memo[probe.id, a] = dict(values=None, reasonings=None, error=str(e), raw=None)
         return {a: self.memo[probe.id, a] for a in attributes}
 
     def prepare(self, probes: list[Probe], attributes=None):
@@ -163,11 +183,23 @@ class RegressionADM:
         failed = {a: p['error'] for a, p in preds.items() if p.get('error') and a in target.values}
         support = {a: s for a, p in preds.items() if (s := {k: p[k] for k in SUPPORT_KEYS if p.get(k) is not None})} or None
         ok = {a: p for a, p in preds.items() if not p.get('error')}
-        predictions = [{a: p['values'][i] for a, p in ok.items()} for i in range(len(probe.choices))] if ok else None  # kept in a failed decision too: other targets may need only these
-        if failed: return Decision(probe_id=probe.id, choice=None, error='; '.join(f"{a}: {e}" for a, e in failed.items()), predictions=predictions, raw=raw, seconds=seconds, support=support)
+        # kept in a failed decision too: other targets may need only these
+        predictions = [{a: p['values'][i] for a, p in ok.items()} for i in range(len(probe.choices))] if ok else None
+        if failed:
+            return Decision(
+                probe_id=probe.id,
+                choice=None,
+                error='; '.join(f"{a}: {e}" for a, e in failed.items()),
+                predictions=predictions,
+                raw=raw,
+                seconds=seconds,
+                support=support,
+            )
         i, tied = decide_from_predictions(probe, predictions, target, self.metric, self.tie_break, self.seed)
         reasoning = ' '.join(f"{a}: {ok[a]['reasonings'][i]}" for a in target.attributes if ok[a].get('reasonings'))
-        return Decision(probe_id=probe.id, choice=i, reasoning=reasoning, predictions=predictions, raw=raw, seconds=seconds, tied=tied, support=support)
+        return Decision(
+            probe_id=probe.id, choice=i, reasoning=reasoning, predictions=predictions, raw=raw, seconds=seconds, tied=tied, support=support
+        )
 
 # %% ../nbs/13_adms.ipynb #49d3e1bc
 def _orders(n_options: int, n_samples: int, shuffle: bool, *key) -> list[list[int]]:
@@ -195,9 +227,20 @@ def _mean_scores(samples, orders, n_options: int, key=lambda v, l: v[l]['score']
 @register_adm('comparative-regression', engine=True, few_shot=True, regressor=True, per_attribute=True, sampling=True)
 class ComparativeRegressionADM(RegressionADM):
     "Comparative regression: per attribute, score all (shuffled, lettered) options 0–100 in one prompt; zero- or few-shot."
-    def __init__(self, engine: Engine, attributes: list[Attribute] = (), selector: ExampleSelector | None = None, n_samples: int = 1,
-                 temperature: float = 0.0, shuffle: bool = True, seed: int = 0, max_tokens: int = 400, example_chars: int | None = None, metric='euclidean',
-                 tie_break: str = 'random'):
+    def __init__(
+        self,
+        engine: Engine,
+        attributes: list[Attribute] = (),
+        selector: ExampleSelector | None = None,
+        n_samples: int = 1,
+        temperature: float = 0.0,
+        shuffle: bool = True,
+        seed: int = 0,
+        max_tokens: int = 400,
+        example_chars: int | None = None,
+        metric='euclidean',
+        tie_break: str = 'random',
+    ):
         super().__init__(attributes, metric, tie_break, seed)
         self.engine, self.selector, self.n_samples, self.temperature = engine, selector, n_samples, temperature
         self.shuffle, self.max_tokens, self.example_chars = shuffle, max_tokens, example_chars
@@ -211,12 +254,18 @@ class ComparativeRegressionADM(RegressionADM):
         out = []
         for ex in self.selector.select(probe, attribute):
             order = option_order(len(ex.choices), seed_of(self.seed, ex.id, attribute) if self.shuffle else None)
-            out.append((regression_user(shorten(ex, self.example_chars), order, self.attribute(attribute)), example_answer(ex, order, attribute, self.score_first)))
+            out.append(
+                (
+                    regression_user(shorten(ex, self.example_chars), order, self.attribute(attribute)),
+                    example_answer(ex, order, attribute, self.score_first),
+                )
+            )
         return out
 
     def prompts(self, probe: Probe, attribute: str) -> tuple[list, list]:
         "The messages of every sample for (probe, attribute), and each sample's option order."
-        orders = _orders(len(probe.choices), self.n_samples, self.shuffle, self.seed, probe.id)  # the same for every attribute: a shared prompt prefix
+        # the same for every attribute: a shared prompt prefix
+        orders = _orders(len(probe.choices), self.n_samples, self.shuffle, self.seed, probe.id)
         ex = self.examples(probe, attribute)
         return [regression_messages(probe, o, self.attribute(attribute), ex) for o in orders], orders
 
@@ -227,7 +276,8 @@ class ComparativeRegressionADM(RegressionADM):
 
 # %% ../nbs/13_adms.ipynb #0e6a92a8
 SCORE_CONTINUATIONS = [f"{s}," for s in range(101)]
-MIN_SCORE_MASS = 0.5  # below this, most of the model's answer at the score position is not a score: the expectation describes a minority of it
+# below this, most of the model's answer at the score position is not a score: the expectation describes a minority of it
+MIN_SCORE_MASS = 0.5
 
 @register_adm('expected-score', engine=True, few_shot=True, regressor=True, per_attribute=True)
 class ExpectedScoreADM(ComparativeRegressionADM):
@@ -254,8 +304,17 @@ class ExpectedScoreADM(ComparativeRegressionADM):
 class PerResponseRegressionADM(RegressionADM):
     "Rate each option alone, per attribute, 0–100 (zero-shot)."
     name = 'per-response-regression'
-    def __init__(self, engine: Engine, attributes: list[Attribute] = (), n_samples: int = 1, temperature: float = 0.0, seed: int = 0, max_tokens: int = 200, metric='euclidean',
-                 tie_break: str = 'random'):
+    def __init__(
+        self,
+        engine: Engine,
+        attributes: list[Attribute] = (),
+        n_samples: int = 1,
+        temperature: float = 0.0,
+        seed: int = 0,
+        max_tokens: int = 200,
+        metric='euclidean',
+        tie_break: str = 'random',
+    ):
         super().__init__(attributes, metric, tie_break, seed)
         self.engine, self.n_samples, self.temperature, self.max_tokens = engine, n_samples, temperature, max_tokens
 
@@ -264,17 +323,36 @@ class PerResponseRegressionADM(RegressionADM):
         rows = self.engine.generate_json(msgs, single_schema(), self.n_samples, self.temperature, self.max_tokens, self.seed)
         raw, count = [[s.text for s in row] for row in rows], dict(valid=sum(s.ok for row in rows for s in row), total=sum(map(len, rows)))
         bad = next((i for i, row in enumerate(rows) if not any(s.ok for s in row)), None)
-        if bad is not None: return dict(values=None, error=f"option {bad}: all {len(rows[bad])} samples failed: {rows[bad][0].error}", raw=raw, **count)
+        if bad is not None:
+            return dict(values=None, error=f"option {bad}: all {len(rows[bad])} samples failed: {rows[bad][0].error}", raw=raw, **count)
         ok = [[s for s in row if s.ok] for row in rows]
-        return dict(values=[float(np.mean([s.value['score'] for s in o])) / 100 for o in ok], reasonings=[o[0].value['reasoning'] for o in ok], error=None, raw=raw, **count)
+        return dict(
+            values=[float(np.mean([s.value['score'] for s in o])) / 100 for o in ok],
+            reasonings=[o[0].value['reasoning'] for o in ok],
+            error=None,
+            raw=raw,
+            **count
+        )
 
 # %% ../nbs/13_adms.ipynb #3f858662
 @register_adm('joint-regression', engine=True, few_shot=True, regressor=True, sampling=True)
 class JointRegressionADM(RegressionADM):
     "Every attribute of every option rated in one prompt (no reasoning), zero- or few-shot; the option closest to the target wins."
-    def __init__(self, engine: Engine, attributes: list[Attribute] = (), selector: ExampleSelector | None = None, n_examples: int = 3, n_samples: int = 1,
-                 temperature: float = 0.0, shuffle: bool = True, seed: int = 0, max_tokens: int = 200, example_chars: int | None = None, metric='euclidean',
-                 tie_break: str = 'random'):
+    def __init__(
+        self,
+        engine: Engine,
+        attributes: list[Attribute] = (),
+        selector: ExampleSelector | None = None,
+        n_examples: int = 3,
+        n_samples: int = 1,
+        temperature: float = 0.0,
+        shuffle: bool = True,
+        seed: int = 0,
+        max_tokens: int = 200,
+        example_chars: int | None = None,
+        metric='euclidean',
+        tie_break: str = 'random',
+    ):
         super().__init__(attributes, metric, tie_break, seed)
         self.engine, self.selector, self.n_examples, self.n_samples, self.temperature = engine, selector, n_examples, n_samples, temperature
         self.shuffle, self.max_tokens, self.example_chars = shuffle, max_tokens, example_chars
@@ -288,7 +366,12 @@ class JointRegressionADM(RegressionADM):
         out = []
         for ex in reversed(chosen):
             order = option_order(len(ex.choices), seed_of(self.seed, ex.id) if self.shuffle else None)
-            out.append((joint_user(shorten(ex, self.example_chars), order, [self.attribute(a) for a in attributes]), joint_answer(ex, order, attributes)))
+            out.append(
+                (
+                    joint_user(shorten(ex, self.example_chars), order, [self.attribute(a) for a in attributes]),
+                    joint_answer(ex, order, attributes),
+                )
+            )
         return out
 
     def predict(self, probe: Probe, attributes) -> dict[str, dict]:
@@ -299,7 +382,11 @@ class JointRegressionADM(RegressionADM):
             ex = self.examples(probe, missing)
             msgs = [joint_messages(probe, o, [self.attribute(a) for a in missing], ex) for o in orders]
             samples = _sample(self.engine, msgs, joint_schema(len(probe.choices), missing), self.temperature, self.max_tokens, self.seed)
-            for a in missing: self.memo[probe.id, a] = {**_mean_scores(samples, orders, len(probe.choices), key=lambda v, l, a=a: v[l][a]), 'reasonings': None}
+            for a in missing:
+                self.memo[probe.id, a] = {
+                    **_mean_scores(samples, orders, len(probe.choices), key=lambda v, l, a=a: v[l][a]),
+                    'reasonings': None,
+                }
         return {a: self.memo[probe.id, a] for a in attributes}
 
     def predict_attribute(self, probe, attribute): return self.predict(probe, [attribute])[attribute]
@@ -309,7 +396,9 @@ class JointRegressionADM(RegressionADM):
         for p in probes: self.predict(p, attributes or p.attributes)
 
 # %% ../nbs/13_adms.ipynb #e7c9320b
-def _vote(probe: Probe, target: Target, samples, orders, n_positive: int, tie_break: str, seed: int) -> tuple[int | None, str, str | None, bool, dict]:
+def _vote(
+    probe: Probe, target: Target, samples, orders, n_positive: int, tie_break: str, seed: int
+) -> tuple[int | None, str, str | None, bool, dict]:
     "ALIGN's vote over the valid samples (the first `n_positive` positive): a positive pick gets 1; a negative one loses 1/C, each other of C options gains 1/C."
     C = len(probe.choices)
     votes, reasons, valid = np.zeros(C), {}, 0
@@ -329,28 +418,80 @@ def _vote(probe: Probe, target: Target, samples, orders, n_positive: int, tie_br
 class UnalignedADM:
     "Multiple-choice pick with one sentence of reasoning; shuffled options and a majority vote over `n_samples`."
     name = 'unaligned'
-    def __init__(self, engine: Engine, n_samples: int = 1, temperature: float = 0.0, seed: int = 0, shuffle: bool = True, max_tokens: int = 200, tie_break: str = 'random'):
-        self.engine, self.n_samples, self.temperature, self.seed, self.shuffle, self.max_tokens = engine, n_samples, temperature, seed, shuffle, max_tokens
+    def __init__(
+        self,
+        engine: Engine,
+        n_samples: int = 1,
+        temperature: float = 0.0,
+        seed: int = 0,
+        shuffle: bool = True,
+        max_tokens: int = 200,
+        tie_break: str = 'random',
+    ):
+        self.engine, self.n_samples, self.temperature, self.seed, self.shuffle, self.max_tokens = (
+            engine,
+            n_samples,
+            temperature,
+            seed,
+            shuffle,
+            max_tokens,
+        )
         self.tie_break = _tie_rule(tie_break)
 
     def decide(self, probe: Probe, target: Target) -> Decision:
         t0 = time.perf_counter()
         orders = _orders(len(probe.choices), self.n_samples, self.shuffle, self.seed, probe.id)
-        samples = _sample(self.engine, [choice_messages(probe, o) for o in orders], choice_schema(len(probe.choices)), self.temperature, self.max_tokens, self.seed)
+        samples = _sample(
+            self.engine,
+            [choice_messages(probe, o) for o in orders],
+            choice_schema(len(probe.choices)),
+            self.temperature,
+            self.max_tokens,
+            self.seed,
+        )
         i, why, err, tied, support = _vote(probe, target, samples, orders, len(samples), self.tie_break, self.seed)
-        return Decision(probe_id=probe.id, choice=i, reasoning=why, error=err, raw=[s.text for s in samples], seconds=time.perf_counter() - t0, tied=tied,
-                        support=dict(choice=support))
+        return Decision(
+            probe_id=probe.id,
+            choice=i,
+            reasoning=why,
+            error=err,
+            raw=[s.text for s in samples],
+            seconds=time.perf_counter() - t0,
+            tied=tied,
+            support=dict(choice=support),
+        )
 
 # %% ../nbs/13_adms.ipynb #49862858
 @register_adm('prompt-aligned', engine=True, few_shot=True)
 class PromptAlignedADM:
     "The target written into the system prompt; ALIGN's positive/negative sampling vote; optional few-shot choice examples."
-    def __init__(self, engine: Engine, attributes: list[Attribute] = (), n_positive: int = 1, n_negative: int = 0, temperature: float = 0.0,
-                 seed: int = 0, shuffle: bool = True, selector: ExampleSelector | None = None, n_examples: int = 0, max_tokens: int = 200, tie_break: str = 'random'):
+    def __init__(
+        self,
+        engine: Engine,
+        attributes: list[Attribute] = (),
+        n_positive: int = 1,
+        n_negative: int = 0,
+        temperature: float = 0.0,
+        seed: int = 0,
+        shuffle: bool = True,
+        selector: ExampleSelector | None = None,
+        n_examples: int = 0,
+        max_tokens: int = 200,
+        tie_break: str = 'random',
+    ):
         self.engine, self.attributes, self.n_positive, self.n_negative = engine, {a.name: a for a in attributes}, n_positive, n_negative
-        self.temperature, self.seed, self.shuffle, self.selector, self.n_examples, self.max_tokens = temperature, seed, shuffle, selector, n_examples, max_tokens
+        self.temperature, self.seed, self.shuffle, self.selector, self.n_examples, self.max_tokens = (
+            temperature,
+            seed,
+            shuffle,
+            selector,
+            n_examples,
+            max_tokens,
+        )
         self.tie_break = _tie_rule(tie_break)
-        self.name = 'prompt-aligned' + (f'-vote{n_positive}+{n_negative}' if n_negative else '') + (f'-{n_examples}shot' if n_examples else '')
+        self.name = (
+            'prompt-aligned' + (f'-vote{n_positive}+{n_negative}' if n_negative else '') + (f'-{n_examples}shot' if n_examples else '')
+        )
 
     def examples(self, probe: Probe, target: Target, negate: bool = False) -> list[dict]:
         "Few-shot turns: similar pool probes answered with their choice closest to the target, or with `negate` (negative samples) to its opposite."
@@ -362,8 +503,18 @@ class PromptAlignedADM:
             best = correct_choices(ex, target)
             if best is None: continue
             order = option_order(len(ex.choices), seed_of(self.seed, ex.id) if self.shuffle else None)
-            turns += [choice_messages(ex, order)[1], dict(role='assistant', content=json.dumps(dict(
-                reasoning="This option is the closest to the user's values.", choice=letters(len(order))[order.index(best[0])]), separators=(',', ':')))]
+            turns += [
+                choice_messages(ex, order)[1],
+                dict(
+                    role='assistant',
+                    content=json.dumps(
+                        dict(
+                            reasoning="This option is the closest to the user's values.", choice=letters(len(order))[order.index(best[0])]
+                        ),
+                        separators=(',', ':'),
+                    ),
+                ),
+            ]
             if len(turns) == 2 * self.n_examples: break
         return turns
 
@@ -371,10 +522,19 @@ class PromptAlignedADM:
         t0 = time.perf_counter()
         n = self.n_positive + self.n_negative
         orders = _orders(len(probe.choices), n, self.shuffle, self.seed, probe.id)
-        ex = {neg: self.examples(probe, target, negate=neg) for neg in {k >= self.n_positive for k in range(n)}}  # negative samples see examples answered for the opposite target
+        # negative samples see examples answered for the opposite target
+        ex = {neg: self.examples(probe, target, negate=neg) for neg in {k >= self.n_positive for k in range(n)}}
         msgs = [aligned_messages(probe, o, target, self.attributes, negate=k >= self.n_positive) for k, o in enumerate(orders)]
         msgs = [m[:1] + ex[k >= self.n_positive] + m[1:] for k, m in enumerate(msgs)]
         samples = _sample(self.engine, msgs, choice_schema(len(probe.choices)), self.temperature, self.max_tokens, self.seed)
         i, why, err, tied, support = _vote(probe, target, samples, orders, self.n_positive, self.tie_break, self.seed)
-        return Decision(probe_id=probe.id, choice=i, reasoning=why, error=err, raw=[s.text for s in samples], seconds=time.perf_counter() - t0, tied=tied,
-                        support=dict(choice=support))
+        return Decision(
+            probe_id=probe.id,
+            choice=i,
+            reasoning=why,
+            error=err,
+            raw=[s.text for s in samples],
+            seconds=time.perf_counter() - t0,
+            tied=tied,
+            support=dict(choice=support),
+        )

@@ -25,7 +25,8 @@ EMBEDDING_WINDOW = 32  # MiniLM tokens read per text: 40% of the cold cost at 12
 
 def pair_features(questions: list[str], options: list[str], features=FEATURES, max_tokens: int = EMBEDDING_WINDOW) -> np.ndarray:
     "Features of (question, option) pairs: MiniLM embeddings of both and their product, and/or log lengths (chars, lines)."
-    if not features or set(features) - set(FEATURES): raise ValueError(f"features must be a non-empty subset of {FEATURES}, got {features!r}")
+    if not features or set(features) - set(FEATURES):
+        raise ValueError(f"features must be a non-empty subset of {FEATURES}, got {features!r}")
     cols = []
     if 'embedding' in features:
         pos = {q: i for i, q in enumerate(dict.fromkeys(questions))}  # each distinct question embedded once
@@ -38,8 +39,17 @@ def pair_features(questions: list[str], options: list[str], features=FEATURES, m
 @register_adm('embedding-regression', train=True, regressor=True, per_attribute=True)
 class EmbeddingRegressionADM(RegressionADM):
     "(Question, option) features — MiniLM embeddings and/or lengths — and a ridge regression per attribute trained on a labelled pool."
-    def __init__(self, train: list[Probe], attributes: list[Attribute], features=FEATURES, max_tokens: int = EMBEDDING_WINDOW, alpha: float = 10.0, metric='euclidean',
-                 tie_break: str = 'random', seed: int = 0):
+    def __init__(
+        self,
+        train: list[Probe],
+        attributes: list[Attribute],
+        features=FEATURES,
+        max_tokens: int = EMBEDDING_WINDOW,
+        alpha: float = 10.0,
+        metric='euclidean',
+        tie_break: str = 'random',
+        seed: int = 0,
+    ):
         from sklearn.linear_model import Ridge
         super().__init__(attributes, metric, tie_break, seed)
         self.features, self.max_tokens = tuple(features), max_tokens
@@ -55,11 +65,14 @@ class EmbeddingRegressionADM(RegressionADM):
         "Predict every attribute of every probe in one batch (fills the memo; `evaluate` calls this first)."
         todo = [p for p in probes if any((p.id, a) not in self.memo for a in self.models)]
         if not todo: return
-        X = pair_features([p.prompt for p in todo for _ in p.choices], [c.text for p in todo for c in p.choices], self.features, self.max_tokens)
+        X = pair_features(
+            [p.prompt for p in todo for _ in p.choices], [c.text for p in todo for c in p.choices], self.features, self.max_tokens
+        )
         preds = {a: np.clip(m.predict(X), 0, 1) for a, m in self.models.items()}
         k = 0
         for p in todo:
-            for a in self.models: self.memo[p.id, a] = dict(values=preds[a][k:k + len(p.choices)].tolist(), reasonings=None, error=None, raw=None)
+            for a in self.models:
+                self.memo[p.id, a] = dict(values=preds[a][k : k + len(p.choices)].tolist(), reasonings=None, error=None, raw=None)
             k += len(p.choices)
 
     def predict_attribute(self, probe, attribute):
@@ -71,13 +84,27 @@ class EmbeddingRegressionADM(RegressionADM):
 @register_adm('reward-model', regressor=True, per_attribute=True)
 class RewardModelADM(RegressionADM):
     "A Hugging Face sequence-classification reward model: one head per attribute (`heads`), or a single scalar reward."
-    def __init__(self, model, heads: list[str] | None = None, attributes: list[Attribute] = (), trust_remote_code: bool = False, device: str = 'cpu', metric='euclidean',
-                 tie_break: str = 'random', seed: int = 0):
+    def __init__(
+        self,
+        model,
+        heads: list[str] | None = None,
+        attributes: list[Attribute] = (),
+        trust_remote_code: bool = False,
+        device: str = 'cpu',
+        metric='euclidean',
+        tie_break: str = 'random',
+        seed: int = 0,
+    ):
         import torch
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
         super().__init__(attributes, metric, tie_break, seed)
         self.tokenizer = AutoTokenizer.from_pretrained(model, trust_remote_code=trust_remote_code)
-        self.model = AutoModelForSequenceClassification.from_pretrained(model, trust_remote_code=trust_remote_code, use_safetensors=True).to(device).eval()  # never pickled weights
+        # never pickled weights
+        self.model = (
+            AutoModelForSequenceClassification.from_pretrained(model, trust_remote_code=trust_remote_code, use_safetensors=True)
+            .to(device)
+            .eval()
+        )
         n = self.model.config.num_labels
         if heads is not None and len(heads) != n: raise ValueError(f"{len(heads)} heads named for a model with {n} outputs")
         if heads is None and n != 1: raise ValueError(f"the model has {n} outputs: name the attribute of each with heads=")
@@ -87,19 +114,29 @@ class RewardModelADM(RegressionADM):
     def rewards(self, probe: Probe) -> np.ndarray:
         "Raw rewards, (choices x heads)."
         if probe.id not in self.memo:
-            enc = self.tokenizer([probe.prompt] * len(probe.choices), [c.text for c in probe.choices], return_tensors='pt', padding=True, truncation=True).to(self.device)
+            enc = self.tokenizer(
+                [probe.prompt] * len(probe.choices), [c.text for c in probe.choices], return_tensors='pt', padding=True, truncation=True
+            ).to(self.device)
             with self.torch.inference_mode(): self.memo[probe.id] = self.model(**enc).logits.float().cpu().numpy()
         return self.memo[probe.id]
 
     def predict_attribute(self, probe, attribute):
         if not self.heads or attribute not in self.heads: return dict(values=None, error=f"the reward model has no head for {attribute!r}")
-        return dict(values=(1 / (1 + np.exp(-self.rewards(probe)[:, self.heads.index(attribute)]))).tolist(), reasonings=None, error=None, raw=None)
+        return dict(
+            values=(1 / (1 + np.exp(-self.rewards(probe)[:, self.heads.index(attribute)]))).tolist(), reasonings=None, error=None, raw=None
+        )
 
     def decide(self, probe, target):
         if self.heads: return super().decide(probe, target)
         r = self.rewards(probe)[:, 0]
         best = np.flatnonzero(r == r.max()).tolist()
-        return Decision(probe_id=probe.id, choice=break_tie(best, self.tie_break, self.seed, probe, target), reasoning='Highest scalar reward.', raw=r.tolist(), tied=len(best) > 1)
+        return Decision(
+            probe_id=probe.id,
+            choice=break_tie(best, self.tie_break, self.seed, probe, target),
+            reasoning='Highest scalar reward.',
+            raw=r.tolist(),
+            tied=len(best) > 1,
+        )
 
 # %% ../nbs/13b_baselines.ipynb #b10e6731
 def import_object(path: str):
@@ -117,11 +154,22 @@ def import_object(path: str):
 class ValueModelADM(RegressionADM):
     "A value model as a scorer `(question, option, attribute) -> [0, 1]` (e.g. Kaleido, where you have its weights), or the `'module:function'` naming one."
     name = 'value-model'
-    def __init__(self, scorer: Callable[[str, str, Attribute], float] | str, attributes: list[Attribute] = (), metric='euclidean', tie_break: str = 'random',
-                 seed: int = 0):
+    def __init__(
+        self,
+        scorer: Callable[[str, str, Attribute], float] | str,
+        attributes: list[Attribute] = (),
+        metric='euclidean',
+        tie_break: str = 'random',
+        seed: int = 0,
+    ):
         super().__init__(attributes, metric, tie_break, seed)
         self.scorer = import_object(scorer) if isinstance(scorer, str) else scorer
         if not callable(self.scorer): raise ValueError(f"scorer {scorer!r} is not callable")
 
     def predict_attribute(self, probe, attribute):
-        return dict(values=[float(self.scorer(probe.prompt, c.text, self.attribute(attribute))) for c in probe.choices], reasonings=None, error=None, raw=None)
+        return dict(
+            values=[float(self.scorer(probe.prompt, c.text, self.attribute(attribute))) for c in probe.choices],
+            reasonings=None,
+            error=None,
+            raw=None,
+        )

@@ -13,8 +13,8 @@ import pandas as pd
 import yaml
 
 from .adms import ADM_KINDS
-from .datasets import BENCHMARKS
-from .engines import SHORTCUTS
+from .benchmarks import BENCHMARKS
+from .backbones import SHORTCUTS
 from .metrics import summarize
 from .reproduce import REPRODUCTIONS, reproduce
 from .runner import run_experiment, score_run, to_align_io
@@ -26,12 +26,22 @@ __all__ = ['USER_ERRORS', 'kinds_table', 'main']
 # %% ../nbs/24_cli.ipynb #37323954
 def kinds_table() -> pd.DataFrame:
     "Every registered decision-maker kind (`adms.ADM_KINDS`): what it needs and can do, the parameters a config may set, and what it is."
-    return pd.DataFrame([dict(kind=k.name, needs=', '.join(c for c in ('engine', 'train') if getattr(k, c)) or '-',
-                              can=', '.join(c for c in ('few_shot', 'regressor', 'sampling') if getattr(k, c)) or '-',
-                              params=', '.join(list(k.params()) + (['few_shot'] if k.few_shot else [])), summary=k.summary) for k in ADM_KINDS.values()])
+    return pd.DataFrame(
+        [
+            dict(
+                kind=k.name,
+                needs=', '.join(c for c in ('engine', 'train') if getattr(k, c)) or '-',
+                can=', '.join(c for c in ('few_shot', 'regressor', 'sampling') if getattr(k, c)) or '-',
+                params=', '.join(list(k.params()) + (['few_shot'] if k.few_shot else [])),
+                summary=k.summary,
+            )
+            for k in ADM_KINDS.values()
+        ]
+    )
 
 # %% ../nbs/24_cli.ipynb #85c27090
-USER_ERRORS = (ValueError, KeyError, FileNotFoundError, NotADirectoryError)  # what a mistake in a command's arguments, config or paths raises
+# what a mistake in a command's arguments, config or paths raises
+USER_ERRORS = (ValueError, KeyError, FileNotFoundError, NotADirectoryError)
 
 def _parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog='align-nb', description='Run and score aligned-decision-maker experiments.')
@@ -39,22 +49,30 @@ def _parser() -> argparse.ArgumentParser:
     sub = ap.add_subparsers(dest='cmd', required=True)
     r = sub.add_parser('run', help='run (or resume) an experiment into a directory')
     r.add_argument('config', help='YAML config file'); r.add_argument('overrides', nargs='*', help='key.sub=value overrides')
-    r.add_argument('--out', required=True, help='run directory (resumed when it exists)'); r.add_argument('--quiet', action='store_true', help='no progress bar')
+    r.add_argument('--out', required=True, help='run directory (resumed when it exists)')
+    r.add_argument('--quiet', action='store_true', help='no progress bar')
     s = sub.add_parser('score', help="accuracy of a run, for its targets or others")
     s.add_argument('run', help='run directory'); s.add_argument('--targets', nargs='+', help="target names, or 'all'")
     s.add_argument('--by', default='k', choices=['k', 'target', 'none'], help='rows of the table')
     rp = sub.add_parser('reproduce', help='run reproduction notebooks with papermill')
     rp.add_argument('name', help=f"{', '.join(REPRODUCTIONS)} or all")
-    rp.add_argument('-p', nargs=2, action='append', default=[], metavar=('KEY', 'VALUE'), help='a notebook parameter (value parsed as YAML)')
+    rp.add_argument(
+        '-p', nargs=2, action='append', default=[], metavar=('KEY', 'VALUE'), help='a notebook parameter (value parsed as YAML)'
+    )
     rp.add_argument('--out', default='reproductions', help='output folder; one subfolder per notebook')
     e = sub.add_parser('export', help="write a run as ALIGN's input_output.json")
     e.add_argument('run', help='run directory'); e.add_argument('--out', help='file (default: <run>/input_output.json)')
     sub.add_parser('list', help='benchmarks, decision makers and engine shortcuts')
     sw = sub.add_parser('sweep', help='run (or resume) a grid of experiments, locally or on Ray (see align_nb.sweep)')
     sw.add_argument('sweep', help='sweep YAML file'); sw.add_argument('--out', required=True, help='results root (resumed when it exists)')
-    sw.add_argument('--ray-address', help="run each experiment as a Ray task: 'local' starts a local instance; 'auto' or ray://HOST:10001 joins a cluster")
-    sw.add_argument('--num-cpus', type=int, help='CPUs of a local Ray instance'); sw.add_argument('--quiet', action='store_true', help='no progress bars')
-    ss = sub.add_parser('sweep-status', help='progress of each experiment of a sweep'); ss.add_argument('root', help='results root of the sweep')
+    sw.add_argument(
+        '--ray-address',
+        help="run each experiment as a Ray task: 'local' starts a local instance; 'auto' or ray://HOST:10001 joins a cluster",
+    )
+    sw.add_argument('--num-cpus', type=int, help='CPUs of a local Ray instance')
+    sw.add_argument('--quiet', action='store_true', help='no progress bars')
+    ss = sub.add_parser('sweep-status', help='progress of each experiment of a sweep')
+    ss.add_argument('root', help='results root of the sweep')
     return ap
 
 def _command(a: argparse.Namespace) -> int:
@@ -75,7 +93,8 @@ def _command(a: argparse.Namespace) -> int:
     if a.cmd == 'run':
         a = argparse.Namespace(run=run_experiment(a.config, a.out, a.overrides, progress=not a.quiet), targets=None, by='k')
     targets = 'all' if a.targets == ['all'] else a.targets
-    print(summarize(score_run(a.run, targets), by=None if a.by == 'none' else a.by).round(1).fillna('–').to_markdown(index=False))  # no interval: '–'
+    # no interval: '–'
+    print(summarize(score_run(a.run, targets), by=None if a.by == 'none' else a.by).round(1).fillna('–').to_markdown(index=False))
     return 0
 
 def main(argv=None) -> int:

@@ -148,7 +148,9 @@ class Probe(_Model):
 
     def labels(self, attributes, missing=0.5) -> np.ndarray:
         "True values as a (choices x attributes) array; an unlabelled value counts as `missing`."
-        return np.array([[(c.values or {}).get(a, missing) for a in attributes] for c in self.choices], dtype=float).reshape(len(self.choices), len(attributes))
+        return np.array([[(c.values or {}).get(a, missing) for a in attributes] for c in self.choices], dtype=float).reshape(
+            len(self.choices), len(attributes)
+        )
 
 # %% ../nbs/00_core.ipynb #01bb61cc
 class Target(_Model):
@@ -185,7 +187,8 @@ class Decision(_Model):
     seconds: float = Field(default=0.0, ge=0)
     error: str | None = None
     tied: bool = False  # the choice broke a tie: other options were predicted (or voted) exactly as good
-    support: dict[str, dict] | None = None  # per attribute ('choice' for a vote): valid and total samples; expected score: mass on the scores, low_mass
+    # per attribute ('choice' for a vote): valid and total samples; expected score: mass on the scores, low_mass
+    support: dict[str, dict] | None = None
 
     @model_validator(mode='after')
     def _failed_has_error(self):

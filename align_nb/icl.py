@@ -12,7 +12,8 @@ from functools import lru_cache
 import numpy as np
 
 from .core import Probe
-from .engine import cache_root, content_key
+from .fingerprints import content_key
+from .sources import cache_dir
 
 # %% auto #0
 __all__ = ['minilm', 'embedding_store', 'embed', 'ExampleSelector']
@@ -36,7 +37,7 @@ def _encode(texts: list[str], batch_size: int, window: int) -> np.ndarray:
 def embedding_store():
     "The on-disk embedding cache, `<cache_root>/embeddings`: float32 bytes keyed by model, window and text (never pickled objects)."
     import diskcache
-    return diskcache.Cache(str(cache_root() / 'embeddings'), size_limit=2**32)
+    return diskcache.Cache(str(cache_dir() / 'embeddings'), size_limit=2**32)
 
 def embed(texts: list[str], batch_size: int = 64, max_tokens: int | None = None, cache: bool = True) -> np.ndarray:
     "Unit-length MiniLM embeddings of `texts`, each read up to `max_tokens` (default: the model's 256); cached on disk unless `cache=False`."
@@ -78,7 +79,9 @@ class ExampleSelector:
         key = (probe.id, probe.prompt)
         if key in self._ranks: return self._ranks[key]
         sim = self.similarity(probe)
-        ranking = [i for i in np.argsort(-sim, kind='stable').tolist() if self.pool[i].id != probe.id and self.pool[i].prompt != probe.prompt]
+        ranking = [
+            i for i in np.argsort(-sim, kind='stable').tolist() if self.pool[i].id != probe.id and self.pool[i].prompt != probe.prompt
+        ]
         if self.cache: self._ranks[key] = ranking
         return ranking
 

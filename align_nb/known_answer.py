@@ -26,7 +26,9 @@ TOL = 1e-9  # distances this close count as equal, on both sides of the comparis
 
 def labels_of(probe: Probe, attributes: Sequence[str]) -> np.ndarray:
     "True values, choices x `attributes`, 0.5 where unlabelled (read from the choices, not through `Probe.labels`)."
-    return np.array([[float((c.values or {}).get(a, 0.5)) for a in attributes] for c in probe.choices]).reshape(len(probe.choices), len(attributes))
+    return np.array([[float((c.values or {}).get(a, 0.5)) for a in attributes] for c in probe.choices]).reshape(
+        len(probe.choices), len(attributes)
+    )
 
 def closest_pick(values: np.ndarray, target: np.ndarray, rng: np.random.Generator | None = None) -> tuple[np.ndarray, np.ndarray]:
     "For values (..., choices, k): a choice closest (Euclidean) to `target` — drawn uniformly among the tied ones with `rng`, else the first — and whether others tie with it."
@@ -54,7 +56,13 @@ class Skill:
 
     def engine_params(self) -> dict:
         "The `SimulatedEngine` keyword arguments of this skill."
-        return dict(noise=self.noise, position_bias=self.position_bias, invalid_rate=self.invalid_rate, flip_rate=self.flip_rate, max_retries=self.retries)
+        return dict(
+            noise=self.noise,
+            position_bias=self.position_bias,
+            invalid_rate=self.invalid_rate,
+            flip_rate=self.flip_rate,
+            max_retries=self.retries,
+        )
 
 REGRESSION_METHODS = ('comparative', 'joint', 'per-response', 'expected-score')
 CHOICE_METHODS = ('unaligned', 'prompt-aligned')
@@ -114,7 +122,15 @@ class Expectation:
 
     def mean(self) -> float: return 100 * float(self.accuracy.mean())
 
-def expect(probes: Sequence[Probe], targets: Sequence[Target], method: str, skill: Skill = Skill(), R: int = 200, seed: int = 0, shown: Shown | None = None) -> Expectation:
+def expect(
+    probes: Sequence[Probe],
+    targets: Sequence[Target],
+    method: str,
+    skill: Skill = Skill(),
+    R: int = 200,
+    seed: int = 0,
+    shown: Shown | None = None,
+) -> Expectation:
     "Monte-Carlo (or closed-form) outcome of `method` with the simulated backbone's `skill`, from the labels alone (`shown`: what the prompts show of them; default: of `probes`)."
     rng, shown = np.random.default_rng(seed), shown or Shown(probes)
     sums, counts = np.zeros((len(targets), R)), np.zeros(len(targets))
@@ -178,7 +194,9 @@ def measure(bench, method: str, skill: Skill = Skill(), probes: Sequence[Probe] 
         cfg = ExperimentConfig(benchmark=bench.name.split('-')[0], loader=loader or {}, adm=dict(kind=kind, params=params))
         engine = SimulatedEngine(bench.probes, bench.attributes, cache=cache, **skill.engine_params())
         adm = build_adm(cfg, bench, engine=engine)
-    return evaluate(adm, probes if probes is not None else bench.probes, targets if targets is not None else bench.targets, progress=progress)
+    return evaluate(
+        adm, probes if probes is not None else bench.probes, targets if targets is not None else bench.targets, progress=progress
+    )
 
 def _z(measured: float, replicates: np.ndarray) -> float:
     "How many standard deviations of `replicates` `measured` lies from their mean (0 or infinite when they do not vary: an exact expectation)."
@@ -195,10 +213,24 @@ def check(rows: pd.DataFrame, exp: Expectation, family: int = 1, level: float = 
     z = _z(s.accuracy, 100 * exp.accuracy)
     inside = abs(z) <= norm.ppf(1 - (1 - level) / (2 * family))  # Bonferroni: `family` checks at once keep a `level` chance of all passing
     choice0 = 100 * float((rows.choice == 0).mean())
-    return dict(scored=int(s.scored), accuracy=s.accuracy, random_expected=s.random_expected, tied_pct=s.tied_pct, failed_pct=s.failed_pct,
-                failed_z=_z(s.failed_pct, 100 * exp.failed), choice0_pct=choice0, choice0_z=_z(choice0, 100 * exp.choice0),
-                expected=exp.mean(), expected_low=lo, expected_high=hi, z=z, expected_tied_pct=100 * exp.tied.mean(), expected_failed_pct=100 * exp.failed.mean(),
-                expected_choice0_pct=100 * exp.choice0.mean(), inside=bool(inside))
+    return dict(
+        scored=int(s.scored),
+        accuracy=s.accuracy,
+        random_expected=s.random_expected,
+        tied_pct=s.tied_pct,
+        failed_pct=s.failed_pct,
+        failed_z=_z(s.failed_pct, 100 * exp.failed),
+        choice0_pct=choice0,
+        choice0_z=_z(choice0, 100 * exp.choice0),
+        expected=exp.mean(),
+        expected_low=lo,
+        expected_high=hi,
+        z=z,
+        expected_tied_pct=100 * exp.tied.mean(),
+        expected_failed_pct=100 * exp.failed.mean(),
+        expected_choice0_pct=100 * exp.choice0.mean(),
+        inside=bool(inside),
+    )
 
 # %% ../nbs/23_known_answer.ipynb #d304fc12
 FEW_SHOT_BENCHMARKS = ('helpsteer2', 'mic')
@@ -220,7 +252,22 @@ def known_answer_table(benches: dict, skill: Skill = Skill(), methods: Sequence[
 def show_table(table: pd.DataFrame) -> pd.DataFrame:
     "The columns a reader compares, rounded: measured accuracy with its tied and failed shares, beside the expectation and its 95% range."
     t = table.assign(expected_range=[f"[{lo:.1f}, {hi:.1f}]" for lo, hi in zip(table.expected_low, table.expected_high)])
-    return t[['benchmark', 'method', 'probes', 'scored', 'accuracy', 'tied_pct', 'failed_pct', 'expected', 'expected_range', 'z', 'expected_tied_pct', 'inside']].round(2)
+    return t[
+        [
+            'benchmark',
+            'method',
+            'probes',
+            'scored',
+            'accuracy',
+            'tied_pct',
+            'failed_pct',
+            'expected',
+            'expected_range',
+            'z',
+            'expected_tied_pct',
+            'inside',
+        ]
+    ].round(2)
 
 # %% ../nbs/23_known_answer.ipynb #8e5fb828
 def sweep_table(bench, method: str, skills: Sequence[Skill], probes=None, R: int = 200, progress: bool = True) -> pd.DataFrame:
@@ -229,7 +276,14 @@ def sweep_table(bench, method: str, skills: Sequence[Skill], probes=None, R: int
     probes, shown, rows = list(probes if probes is not None else bench.probes), Shown(bench.probes), []
     for sk in tqdm(skills, desc=method, disable=not progress):
         res = measure(bench, method, sk, probes=probes)
-        rows.append(dict(method=method, noise=sk.noise, n_samples=sk.n_samples, **check(res, expect(probes, bench.targets, METHOD_KINDS[method][2], sk, R, shown=shown), family=len(skills))))
+        rows.append(
+            dict(
+                method=method,
+                noise=sk.noise,
+                n_samples=sk.n_samples,
+                **check(res, expect(probes, bench.targets, METHOD_KINDS[method][2], sk, R, shown=shown), family=len(skills))
+            )
+        )
     return pd.DataFrame(rows)
 
 def plot_sweep(table: pd.DataFrame, x: str, ax=None, title: str | None = None):
@@ -240,7 +294,8 @@ def plot_sweep(table: pd.DataFrame, x: str, ax=None, title: str | None = None):
     for (m, g), colour in zip(table.groupby('method', sort=False), sns.color_palette()):
         ax.fill_between(g[x], g.expected_low, g.expected_high, color=colour, alpha=0.25, label=f'{m}: expected (95%)')
         ax.plot(g[x], g.accuracy, 'o', color=colour, label=f'{m}: measured')
-    ax.set_xlabel({'noise': 'score noise σ (points of 0–100)', 'n_samples': 'samples averaged (temperature 0.7)'}.get(x, x)); ax.set_ylabel('accuracy (%)')
+    ax.set_xlabel({'noise': 'score noise σ (points of 0–100)', 'n_samples': 'samples averaged (temperature 0.7)'}.get(x, x))
+    ax.set_ylabel('accuracy (%)')
     ax.legend(fontsize='x-small')
     if title: ax.set_title(title, fontsize='medium')
     return ax
@@ -248,7 +303,7 @@ def plot_sweep(table: pd.DataFrame, x: str, ax=None, title: str | None = None):
 # %% ../nbs/23_known_answer.ipynb #7a365a2b
 def main(argv=None) -> int:
     "The `align-nb-known-answer` command: every decision maker with the simulated backbone beside its independent expectation."
-    from align_nb.datasets import load_benchmark
+    from align_nb.benchmarks import load_benchmark
     ap = argparse.ArgumentParser(prog='align-nb-known-answer', description=main.__doc__)
     ap.add_argument('--benchmark', default='helpsteer2', help="helpsteer2, opinionqa, naacl24 or itm (MIC needs your MIC.csv)")
     ap.add_argument('--n-probes', type=int, help='the first N probes (default: all)')
@@ -259,10 +314,17 @@ def main(argv=None) -> int:
     bench = load_benchmark(a.benchmark)
     if a.n_probes: bench = bench.model_copy(update=dict(probes=bench.probes[:a.n_probes]))
     ok = True
-    for skill, what in ((Skill(), 'exact labels (σ = 0)'), (Skill(noise=a.noise, flip_rate=a.flip_rate), f'σ = {a.noise:g}, flip rate {a.flip_rate:g}')):
+    for skill, what in (
+        (Skill(), 'exact labels (σ = 0)'),
+        (Skill(noise=a.noise, flip_rate=a.flip_rate), f'σ = {a.noise:g}, flip rate {a.flip_rate:g}'),
+    ):
         table = known_answer_table({a.benchmark: bench}, skill, R=a.replicates)
         print(f"\n## Simulated backbone, {what}: {len(bench.probes)} probes of {a.benchmark}, {len(bench.targets)} targets\n")
         print(show_table(table).drop(columns='benchmark').to_markdown(index=False))
         ok &= bool(table.inside.all())
-    print('\nEvery decision maker is inside its expectation.' if ok else '\nSOME DECISION MAKERS ARE OUTSIDE THEIR EXPECTATION: the pipeline is broken.')
+    print(
+        '\nEvery decision maker is inside its expectation.'
+        if ok
+        else '\nSOME DECISION MAKERS ARE OUTSIDE THEIR EXPECTATION: the pipeline is broken.'
+    )
     return 0 if ok else 1

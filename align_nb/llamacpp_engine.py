@@ -14,8 +14,10 @@ from fastcore.basics import patch
 import llama_cpp
 from llama_cpp import Llama, LlamaGrammar
 
-from .engine import (Engine, EngineError, PromptTooLong, as_messages, chain_logprob, file_digest, int_ranges_to_enums, option_prefixes,
-                             package_versions, render_chat, shared_prefix, single_token_ids, smollm2_path, too_long)
+from .engine import (Engine, EngineError, PromptTooLong, as_messages, chain_logprob, int_ranges_to_enums, option_prefixes,
+                             render_chat, shared_prefix, single_token_ids, too_long)
+from .fingerprints import file_digest, package_versions
+from .sources import smollm2_path
 
 # %% auto #0
 __all__ = ['LlamaCppEngine']
@@ -33,14 +35,16 @@ class LlamaCppEngine(Engine):
         if not self.path.is_file(): raise EngineError(f"GGUF file not found: {self.path}")
         self.fingerprint = f"gguf:{file_digest(self.path)}:llamacpp:{package_versions('llama-cpp-python')}"
         self.n_threads, self.llama_kwargs = n_threads or os.cpu_count(), llama_kwargs
-        self.llm = Llama(model_path=str(self.path), n_ctx=n_ctx or 0, n_threads=self.n_threads, verbose=False, **llama_kwargs)  # 0: the trained context
+        # 0: the trained context
+        self.llm = Llama(model_path=str(self.path), n_ctx=n_ctx or 0, n_threads=self.n_threads, verbose=False, **llama_kwargs)
         self.n_ctx = self.llm.n_ctx()
         self.template = chat_template or self.llm.metadata.get('tokenizer.chat_template')
         self._special = dict(bos_token=self._piece(self.llm.token_bos()), eos_token=self._piece(self.llm.token_eos()))
         self._grammars, self._scorer = {}, None
         self.load_seconds = time.perf_counter() - t0
 
-    def _piece(self, token: int) -> str: return self.llm.detokenize([token], special=True).decode('utf-8', errors='replace') if token >= 0 else ''
+    def _piece(self, token: int) -> str:
+        return self.llm.detokenize([token], special=True).decode('utf-8', errors='replace') if token >= 0 else ''
 
     def prepare(self, prompt) -> str:
         "Render chat messages with the GGUF's chat template (or the one passed as `chat_template`)."
@@ -55,13 +59,16 @@ class LlamaCppEngine(Engine):
 @patch
 def _too_long(self: LlamaCppEngine, n: int, then: int = 0) -> str:
     "Why a prompt of `n` tokens (followed by `then` more) cannot run."
-    return too_long(n, self.n_ctx, then, fix="shorten it, e.g. with example_chars= or fewer examples, or raise n_ctx up to the model's trained context")
+    return too_long(
+        n, self.n_ctx, then, fix="shorten it, e.g. with example_chars= or fewer examples, or raise n_ctx up to the model's trained context"
+    )
 
 @patch
 def _generate(self: LlamaCppEngine, prepared, schema, temperature, max_tokens, seeds):
     "Sequential grammar-constrained completions; llama.cpp keeps the KV cache of the prompt prefix shared with the previous call."
     key = json.dumps(schema)
-    if key not in self._grammars: self._grammars[key] = LlamaGrammar.from_json_schema(json.dumps(int_ranges_to_enums(schema)), verbose=False)
+    if key not in self._grammars:
+        self._grammars[key] = LlamaGrammar.from_json_schema(json.dumps(int_ranges_to_enums(schema)), verbose=False)
     res = []
     for prompt, seed in zip(prepared, seeds):
         t0 = time.perf_counter()
@@ -70,7 +77,9 @@ def _generate(self: LlamaCppEngine, prepared, schema, temperature, max_tokens, s
             res.append(dict(text='', prompt_tokens=0, completion_tokens=0, seconds=0.0, error=self._too_long(len(ids))))
             continue
         reused = shared_prefix(ids[:-1], list(self.llm.input_ids[:self.llm.n_tokens]))  # what llama-cpp-python keeps from its last prompt
-        r = self.llm.create_completion(prompt, grammar=self._grammars[key], temperature=temperature, max_tokens=max_tokens, seed=seed % 2**31)
+        r = self.llm.create_completion(
+            prompt, grammar=self._grammars[key], temperature=temperature, max_tokens=max_tokens, seed=seed % 2**31
+        )
         res.append(dict(text=r['choices'][0]['text'], prompt_tokens=r['usage']['prompt_tokens'], reused_tokens=reused,
                         completion_tokens=r['usage']['completion_tokens'], seconds=time.perf_counter() - t0))
     return res

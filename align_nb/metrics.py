@@ -1,4 +1,4 @@
-"""Alignment accuracy as both papers define it, per target, per number of attributes k and overall, with bootstrap confidence intervals — checked on hand-computed cases and by a random decision maker, with an oracle as a smoke test.
+"""Alignment accuracy as both papers define it, per target, per number of attributes k and overall, with bootstrap confidence intervals, checked on hand-computed cases.
 
 Docs: https://align-nb.github.io/align_nb/metrics.html.md"""
 
@@ -6,7 +6,7 @@ Docs: https://align-nb.github.io/align_nb/metrics.html.md"""
 
 # %% ../nbs/04_metrics.ipynb #490205d4
 from __future__ import annotations
-import random, time, warnings
+import time, warnings
 from typing import Iterable
 
 import numpy as np
@@ -17,8 +17,8 @@ from tqdm.auto import tqdm
 from .core import ADM, Decision, Probe, Target
 
 # %% auto #0
-__all__ = ['METRICS', 'RESULT_COLUMNS', 'MIN_CI_PROBES', 'distances', 'closest', 'correct_choices', 'target_key', 'RandomADM',
-           'OracleADM', 'score', 'evaluate', 'accuracy_ci', 'summarize', 'plot_accuracy']
+__all__ = ['METRICS', 'RESULT_COLUMNS', 'MIN_CI_PROBES', 'distances', 'closest', 'correct_choices', 'target_key', 'score',
+           'evaluate', 'accuracy_ci', 'summarize', 'plot_accuracy']
 
 # %% ../nbs/04_metrics.ipynb #4e58d08a
 METRICS = ('euclidean', 'l1')
@@ -44,26 +44,6 @@ def target_key(target: Target) -> str:
     "The target's name, or for an unnamed target one built from its sorted values, e.g. '{x=1.0, y=0.5}'."
     return target.name or '{' + ', '.join(f'{a}={v!r}' for a, v in sorted(target.values.items())) + '}'
 
-# %% ../nbs/04_metrics.ipynb #75a4df7f
-class RandomADM:
-    "Uniformly random choice, reproducible from `seed`, the target (`target_key`) and the probe id."
-    name = 'random'
-    def __init__(self, seed: int = 0): self.seed = seed
-
-    def decide(self, probe: Probe, target: Target) -> Decision:
-        i = random.Random(f"{self.seed}:{target_key(target)}:{probe.id}").randrange(len(probe.choices))
-        return Decision(probe_id=probe.id, choice=i, reasoning='Uniformly random choice.')
-
-class OracleADM:
-    "Chooses a choice whose true labels are closest to the target; predicts the true labels."
-    name = 'oracle'
-    def __init__(self, metric: str = 'euclidean'): self.metric = metric
-
-    def decide(self, probe: Probe, target: Target) -> Decision:
-        best = closest(probe.labels(target.attributes), target, self.metric)
-        return Decision(probe_id=probe.id, choice=best[0], reasoning='True labels closest to the target.',
-                        predictions=[dict(c.values or {}) for c in probe.choices])
-
 # %% ../nbs/04_metrics.ipynb #e9c6201f
 def score(decision: Decision, probe: Probe, target: Target, metric: str = 'euclidean') -> dict | None:
     "One result row for `decision` on `probe` under `target`, or None if the probe is skipped (all tied)."
@@ -71,13 +51,26 @@ def score(decision: Decision, probe: Probe, target: Target, metric: str = 'eucli
     if best is None: return None
     if decision.choice is not None and decision.choice >= len(probe.choices):
         raise ValueError(f"decision for {probe.id} chose {decision.choice} but the probe has {len(probe.choices)} choices")
-    return dict(target=target_key(target), k=target.k, probe_id=probe.id, choice=decision.choice, failed=decision.failed, tied=decision.tied,
-                correct=float(decision.choice in best), n_choices=len(probe.choices), n_correct_choices=len(best), seconds=decision.seconds)
+    return dict(
+        target=target_key(target),
+        k=target.k,
+        probe_id=probe.id,
+        choice=decision.choice,
+        failed=decision.failed,
+        tied=decision.tied,
+        correct=float(decision.choice in best),
+        n_choices=len(probe.choices),
+        n_correct_choices=len(best),
+        seconds=decision.seconds,
+    )
 
 # %% ../nbs/04_metrics.ipynb #106cffec
-RESULT_COLUMNS = ['target', 'k', 'probe_id', 'choice', 'failed', 'tied', 'correct', 'n_choices', 'n_correct_choices', 'seconds']  # one scored decision
+# one scored decision
+RESULT_COLUMNS = ['target', 'k', 'probe_id', 'choice', 'failed', 'tied', 'correct', 'n_choices', 'n_correct_choices', 'seconds']
 
-def evaluate(adm: ADM, probes: Iterable[Probe], targets: Iterable[Target], metric: str = 'euclidean', progress: bool = True) -> pd.DataFrame:
+def evaluate(
+    adm: ADM, probes: Iterable[Probe], targets: Iterable[Target], metric: str = 'euclidean', progress: bool = True
+) -> pd.DataFrame:
     "Run `adm` on every (target, probe) pair that the target can score; one row per pair."
     probes, targets, rows = list(probes), list(targets), []
     labelled = [set(p.attributes) for p in probes]  # a probe with none of a target's attributes ties everywhere
@@ -127,9 +120,21 @@ def summarize(results: pd.DataFrame, by: str | None = 'target', n_resamples: int
         mat = g.pivot(index='probe_id', columns='target', values='correct').to_numpy()
         acc, lo, hi = accuracy_ci(mat, n_resamples, seed)
         rnd = g.groupby('target', sort=False).random_expected.mean().mean()
-        rows.append({by or 'scope': key, 'targets': g.target.nunique(), 'probes': g.probe_id.nunique(), 'scored': len(g), 'failed': int(g.failed.sum()),
-                     'failed_pct': 100 * g.failed.mean(), 'tied_pct': 100 * g.tied.mean(),
-                     'accuracy': 100 * acc, 'ci_low': 100 * lo, 'ci_high': 100 * hi, 'random_expected': 100 * rnd})
+        rows.append(
+            {
+                by or 'scope': key,
+                'targets': g.target.nunique(),
+                'probes': g.probe_id.nunique(),
+                'scored': len(g),
+                'failed': int(g.failed.sum()),
+                'failed_pct': 100 * g.failed.mean(),
+                'tied_pct': 100 * g.tied.mean(),
+                'accuracy': 100 * acc,
+                'ci_low': 100 * lo,
+                'ci_high': 100 * hi,
+                'random_expected': 100 * rnd,
+            }
+        )
     return pd.DataFrame(rows)
 
 # %% ../nbs/04_metrics.ipynb #d7e66a2d
@@ -140,7 +145,8 @@ def plot_accuracy(table: pd.DataFrame, label: str = 'method', ax=None, title: st
     if ax is None: _, ax = plt.subplots(figsize=(7, 0.45 * len(table) + 1.2))
     y, acc, lo, hi = np.arange(len(table))[::-1], *(table[c].to_numpy(float) for c in ('accuracy', 'ci_low', 'ci_high'))
     ci = ~(np.isnan(lo) | np.isnan(hi))
-    if ci.any(): ax.errorbar(acc[ci], y[ci], xerr=[acc[ci] - lo[ci], hi[ci] - acc[ci]], fmt='o', capsize=3, color='C0', label='accuracy, 95% CI')
+    if ci.any():
+        ax.errorbar(acc[ci], y[ci], xerr=[acc[ci] - lo[ci], hi[ci] - acc[ci]], fmt='o', capsize=3, color='C0', label='accuracy, 95% CI')
     if not ci.all(): ax.scatter(acc[~ci], y[~ci], facecolors='none', edgecolors='C0', label=f'accuracy, no CI (< {MIN_CI_PROBES} probes)')
     ax.scatter(table.random_expected, y, marker='|', s=300, color='grey', label='random (expected)')
     ax.set_yticks(y, table[label]); ax.set_xlabel('accuracy (%)'); ax.set_xlim(0, 100)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from .adms import adm_kind
-from .engine import content_key
+from .fingerprints import content_key
 from .metrics import plot_accuracy, summarize
 from .runner import ExperimentConfig, load_config, run_experiment, score_run
 
@@ -30,11 +30,24 @@ def adm_params_for(kind: str, adm_params: dict | None, n_samples: int) -> dict:
 
 def run_name(cfg: ExperimentConfig) -> str:
     "A run folder name for `cfg` that differs wherever the config does: benchmark, kind, probes and seed to read, and a digest of all of it."
-    return f"{cfg.benchmark}-{cfg.adm.kind}-{cfg.n_probes or 'all'}probes-seed{cfg.seed}-{content_key('run', cfg.model_dump(mode='json'))[:8]}"
+    return (
+        f"{cfg.benchmark}-{cfg.adm.kind}-{cfg.n_probes or 'all'}probes-seed{cfg.seed}-{content_key('run', cfg.model_dump(mode='json'))[:8]}"
+    )
 
-def reproduce_table(benchmark: str, adms: list[str], out_dir: str | Path, backbone: str | dict = 'smollm2-llamacpp', n_probes: int | None = None,
-                    targets: list[str] | None = None, loader: dict | None = None, adm_params: dict | None = None, n_samples: int = 1,
-                    seed: int = 0, by: str | None = 'k', progress: bool = True) -> tuple[pd.DataFrame, pd.DataFrame]:
+def reproduce_table(
+    benchmark: str,
+    adms: list[str],
+    out_dir: str | Path,
+    backbone: str | dict = 'smollm2-llamacpp',
+    n_probes: int | None = None,
+    targets: list[str] | None = None,
+    loader: dict | None = None,
+    adm_params: dict | None = None,
+    n_samples: int = 1,
+    seed: int = 0,
+    by: str | None = 'k',
+    progress: bool = True,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     "Run every ADM kind in `adms` on `benchmark`; returns (accuracy per `by`, overall accuracy) and writes them as CSV, Markdown and a figure."
     out_dir = Path(out_dir); out_dir.mkdir(parents=True, exist_ok=True)
     tables, overall = [], []
@@ -42,9 +55,12 @@ def reproduce_table(benchmark: str, adms: list[str], out_dir: str | Path, backbo
         params = adm_params_for(kind, adm_params, n_samples)
         cfg = load_config(dict(benchmark=benchmark, loader=loader or {}, n_probes=n_probes, targets=targets, seed=seed,
                                adm=dict(kind=kind, params=params), engine=backbone if adm_kind(kind).engine else None))
-        run = run_experiment(cfg, out_dir / 'runs' / run_name(cfg), progress=progress)  # other parameters, another folder: a re-run never collides
+        # other parameters, another folder: a re-run never collides
+        run = run_experiment(cfg, out_dir / 'runs' / run_name(cfg), progress=progress)
         res = score_run(run)
-        backbone_name = (backbone if isinstance(backbone, str) else backbone.get('model', backbone.get('kind'))) if adm_kind(kind).engine else '-'
+        backbone_name = (
+            (backbone if isinstance(backbone, str) else backbone.get('model', backbone.get('kind'))) if adm_kind(kind).engine else '-'
+        )
         if by: tables.append(summarize(res, by=by).assign(method=kind, backbone=backbone_name))
         overall.append(summarize(res, by=None).assign(method=kind, backbone=backbone_name))
     overall = pd.concat(overall, ignore_index=True)
@@ -73,15 +89,23 @@ def notebook_parameters(path: str | Path) -> list[str]:
     cell = next((c for c in cells if 'parameters' in c.get('metadata', {}).get('tags', [])), None)
     if cell is None: raise ValueError(f"{path}: no cell tagged 'parameters'")
     body = ast.parse(''.join(cell['source'])).body
-    return [t.id for n in body if isinstance(n, (ast.Assign, ast.AnnAssign)) for t in (n.targets if isinstance(n, ast.Assign) else [n.target])
-            if isinstance(t, ast.Name)]
+    return [
+        t.id
+        for n in body
+        if isinstance(n, (ast.Assign, ast.AnnAssign))
+        for t in (n.targets if isinstance(n, ast.Assign) else [n.target])
+        if isinstance(t, ast.Name)
+    ]
 
 def check_parameters(name: str, parameters: dict) -> dict:
     "`parameters` for reproduction notebook `name`, refused where a key is not in its `parameters` cell (a typo would be silently ignored by papermill)."
     known = notebook_parameters(notebooks_dir() / f'{name}.ipynb')
     if 'out_dir' in parameters: raise ValueError(f"{name}: the output folder is not a parameter here: give --out (or out_dir=) instead")
     unknown = sorted(set(parameters) - set(known))
-    if unknown: raise ValueError(f"{name}: unknown parameter {', '.join(map(repr, unknown))}; its parameters: {', '.join(k for k in known if k != 'out_dir')}")
+    if unknown:
+        raise ValueError(
+            f"{name}: unknown parameter {', '.join(map(repr, unknown))}; its parameters: {', '.join(k for k in known if k != 'out_dir')}"
+        )
     return parameters
 
 def reproduce(name: str, parameters: dict | None = None, out_dir: str | Path | None = None, kernel: str = 'python3') -> Path:

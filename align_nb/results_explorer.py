@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from fastcore.basics import patch
 
-from .datasets import Benchmark, load_benchmark
+from .benchmarks import Benchmark, load_benchmark
 from .metrics import summarize
 from .prompts import letters
 from .runner import ExperimentConfig, read_results, run_config, score_run
@@ -31,7 +31,11 @@ def find_runs(paths: str | Path | list) -> list[Path]:
     runs = []
     for p in map(Path, paths):
         if not p.exists(): raise FileNotFoundError(f"{p}: no such folder")
-        found = sorted(c.parent for c in ([p / 'config.json'] if (p / 'config.json').exists() else p.rglob('config.json')) if (c.parent / 'results.jsonl').exists())
+        found = sorted(
+            c.parent
+            for c in ([p / 'config.json'] if (p / 'config.json').exists() else p.rglob('config.json'))
+            if (c.parent / 'results.jsonl').exists()
+        )
         if not found: raise FileNotFoundError(f"{p}: no run folders (a config.json beside a results.jsonl) at or below it")
         runs += [r for r in found if r not in runs]
     return runs
@@ -53,7 +57,9 @@ def load_runs(paths: str | Path | list) -> pd.DataFrame:
     frames = []
     for r in find_runs(paths):
         cfg = run_config(r)
-        frames.append(score_run(r).assign(run=str(r), benchmark=cfg.benchmark, adm=adm_name(cfg), backbone=backbone_name(cfg), seed=cfg.seed))
+        frames.append(
+            score_run(r).assign(run=str(r), benchmark=cfg.benchmark, adm=adm_name(cfg), backbone=backbone_name(cfg), seed=cfg.seed)
+        )
     return pd.concat(frames, ignore_index=True)
 
 # %% ../nbs/18_results_explorer.ipynb #f8e6ae32
@@ -90,7 +96,8 @@ def plot_accuracy_by_k(results: pd.DataFrame):
             ax.plot(t.k, t.accuracy, marker='o', color=colors[key], label=key[0] if key[1] == '-' else f"{key[0]} · {key[1]}")
             ax.fill_between(t.k, t.ci_low, t.ci_high, color=colors[key], alpha=0.15)
         t = summarize(r.drop_duplicates(['target', 'probe_id']), by='k')  # the random expectation depends on the probe and target only
-        ax.plot(t.k, t.random_expected, color='grey', linestyle=':', marker='_', markersize=12, label='random (expected)')  # the mark shows a lone k
+        # the mark shows a lone k
+        ax.plot(t.k, t.random_expected, color='grey', linestyle=':', marker='_', markersize=12, label='random (expected)')
         ax.set_title(b, fontsize=10); ax.set_xlabel('attributes in the target (k)'); ax.set_ylim(0, 100)
         ax.set_xticks(sorted(r.k.unique())); ax.grid(alpha=0.3)
         legend.update(zip(*ax.get_legend_handles_labels()[::-1]))
@@ -130,7 +137,8 @@ def plot_predicted_vs_true(preds: pd.DataFrame, ax=None):
     sns.scatterplot(x=d.true + jitter, y=d.predicted, hue=d.attribute, ax=ax, s=22, alpha=0.7)
     ax.plot([0, 1], [0, 1], color='grey', linestyle=':', linewidth=1)
     ax.set_xlabel('true value (jittered)'); ax.set_ylabel('predicted value'); ax.set_xlim(-0.05, 1.05); ax.set_ylim(-0.05, 1.05)
-    rho = lambda g: g.predicted.corr(g.true, method='spearman') if g.predicted.nunique() > 1 and g.true.nunique() > 1 else np.nan  # undefined for a constant
+    # undefined for a constant
+    rho = lambda g: g.predicted.corr(g.true, method='spearman') if g.predicted.nunique() > 1 and g.true.nunique() > 1 else np.nan
     r = d.groupby('attribute')[['predicted', 'true']].apply(rho)
     ax.set_title('Spearman ρ: ' + ', '.join(f"{a} {v:.2f}" if v == v else f"{a} n/a (constant)" for a, v in r.items()), fontsize=8)
     ax.legend(fontsize='x-small', frameon=False)
@@ -145,8 +153,10 @@ def probe_html(results: pd.DataFrame, probe_id: str, max_targets: int = 12) -> s
     if rows.empty: return f"<i>no results for probe {_esc(probe_id)}</i>"
     p = run_benchmark(rows.run.iloc[0]).probe(probe_id)
     L = letters(len(p.choices))
-    opts = ''.join(f"<li><b>{l}</b> {_esc(c.text[:500])}<br><span style='color:#666;font-size:85%'>{_esc(', '.join(f'{a} {v:.2f}' for a, v in (c.values or {}).items()))}</span></li>"
-                   for l, c in zip(L, p.choices))
+    opts = ''.join(
+        f"<li><b>{l}</b> {_esc(c.text[:500])}<br><span style='color:#666;font-size:85%'>{_esc(', '.join(f'{a} {v:.2f}' for a, v in (c.values or {}).items()))}</span></li>"
+        for l, c in zip(L, p.choices)
+    )
     out = [f"<h4>{_esc(p.id)}</h4><p>{_esc(p.prompt[:1500])}</p><ol style='list-style:none;padding-left:0'>{opts}</ol>"]
     for run, g in rows.groupby('run', sort=False):
         stored = next((r['decisions'] for r in read_results(run) if r['probe_id'] == probe_id), {})
@@ -156,7 +166,9 @@ def probe_html(results: pd.DataFrame, probe_id: str, max_targets: int = 12) -> s
             why = d.get('reasoning') or d.get('error') or ('re-scored from stored predictions' if s.target not in stored else '')
             mark = '✗ failed' if s.failed else ('✓' if s.correct else '✗')
             letter = L[int(s.choice)] if s.choice == s.choice and s.choice is not None else '—'
-            trs.append(f"<tr><td>{_esc(s.target)}</td><td>{letter}</td><td>{mark}</td><td style='font-size:85%'>{_esc(why[:400])}</td></tr>")
+            trs.append(
+                f"<tr><td>{_esc(s.target)}</td><td>{letter}</td><td>{mark}</td><td style='font-size:85%'>{_esc(why[:400])}</td></tr>"
+            )
         more = f"<p style='color:#666'>… {len(g) - max_targets} more targets</p>" if len(g) > max_targets else ''
         out.append(f"<h5>{_esc(g.adm.iloc[0])} · {_esc(g.backbone.iloc[0])} · seed {g.seed.iloc[0]}</h5>"
                    f"<table><tr><th>target</th><th>choice</th><th></th><th>reasoning</th></tr>{''.join(trs)}</table>{more}")
@@ -169,8 +181,12 @@ class ResultsExplorer:
     "Load run folders and explore them: filters, accuracy with CIs, plots, and single probes."
     def __init__(self, paths: str | Path | list | None = None):
         self.results, self._preds = pd.DataFrame(), {}
-        self.paths = W.Text(value=', '.join(map(str, [paths] if isinstance(paths, (str, Path)) else paths or [])), description='run folders',
-                            placeholder='folders, comma-separated', layout=W.Layout(width='70%'))
+        self.paths = W.Text(
+            value=', '.join(map(str, [paths] if isinstance(paths, (str, Path)) else paths or [])),
+            description='run folders',
+            placeholder='folders, comma-separated',
+            layout=W.Layout(width='70%'),
+        )
         self.load_button = W.Button(description='Load', icon='folder-open', button_style='primary')
         self.filters = {f: W.SelectMultiple(description=f, rows=5, layout=W.Layout(width='16%')) for f in FILTERS}
         self.status, self.table = W.HTML(), W.HTML(layout=W.Layout(overflow='auto'))
@@ -215,8 +231,13 @@ def refresh(self: ResultsExplorer):
     "Re-draw the table, plots and probe list for the current filters."
     d = self.filtered()
     n = d.run.nunique()
-    self.status.value = f"{n} run{'s' * (n != 1)} · {d.target.nunique()} targets · {d.probe_id.nunique()} probes · {len(d):,} scored decisions"
-    if d.empty: self.table.value, self.by_k.value, self.calibration.value = '<i>nothing passes the filters</i>', b'', b''; self.probe.options = []; return
+    self.status.value = (
+        f"{n} run{'s' * (n != 1)} · {d.target.nunique()} targets · {d.probe_id.nunique()} probes · {len(d):,} scored decisions"
+    )
+    if d.empty:
+        self.table.value, self.by_k.value, self.calibration.value = '<i>nothing passes the filters</i>', b'', b''
+        self.probe.options = []
+        return
     self.table.value = accuracy_table(d).round(1).to_html(index=False, na_rep='–')  # no CI under MIN_CI_PROBES probes
     self.by_k.value = _png(plot_accuracy_by_k(d))
     preds = pd.concat([self._predictions(r) for r in d.run.unique()], ignore_index=True)

@@ -6,7 +6,7 @@ Docs: https://align-nb.github.io/align_nb/runner.html.md"""
 
 # %% ../nbs/15_runner.ipynb #ea9d987a
 from __future__ import annotations
-import importlib.metadata, inspect, json, os, platform, random, time, warnings
+import importlib.metadata, inspect, json, platform, random, time, warnings
 from pathlib import Path
 from typing import Any, Literal
 
@@ -18,9 +18,9 @@ from tqdm.auto import tqdm
 import align_nb.baselines  # registers the learned baselines' kinds beside those of adms
 from .adms import adm_kind, check_adm_params, decide_from_predictions, make_adm
 from .core import Decision, Probe, Target, explain_errors, append_line, read_jsonl, write_atomic
-from .datasets import BENCHMARKS, Benchmark, load_benchmark
-from .engines import EngineConfig, engine_config, load_engine
-from .metrics import RESULT_COLUMNS, correct_choices, score, summarize
+from .benchmarks import BENCHMARKS, Benchmark, load_benchmark
+from .backbones import EngineConfig, engine_config, load_engine
+from .metrics import RESULT_COLUMNS, correct_choices, score
 
 # %% auto #0
 __all__ = ['StrictModel', 'ADMSpec', 'ExperimentConfig', 'read_yaml_mapping', 'load_config', 'select_probes', 'select_targets',
@@ -66,12 +66,23 @@ class ExperimentConfig(StrictModel):
         if max(counts) > 1 and not p.get('temperature', 0.0):
             what = f"{max(counts)} samples of one prompt at temperature 0"
             if kind == 'per-response-regression' or not p.get('shuffle', True):
-                raise ValueError(f"adm.params: {what} are one greedy answer paid for {max(counts)} times: set a temperature > 0, or 1 sample")
-            warnings.warn(f"{what}: greedy samples differ only where their shuffled option orders do (a 2-option probe has 2 orders); set a temperature > 0 for independent samples", stacklevel=2)
+                raise ValueError(
+                    f"adm.params: {what} are one greedy answer paid for {max(counts)} times: set a temperature > 0, or 1 sample"
+                )
+            warnings.warn(
+                f"{what}: greedy samples differ only where their shuffled option orders do (a 2-option probe has 2 orders); set a temperature > 0 for independent samples",
+                stacklevel=2,
+            )
         if kind in ('prompt-aligned', 'joint-regression'):
             k = p.get('n_examples', 0 if kind == 'prompt-aligned' else 3)
-            if p.get('few_shot') and not k: raise ValueError("adm.params: few_shot with n_examples: 0 builds and embeds the example pool and shows none of it: set n_examples >= 1, or drop few_shot")
-            if p.get('n_examples') and not p.get('few_shot'): raise ValueError(f"adm.params: n_examples: {p['n_examples']} needs few_shot (bm25, embedding or fixed) to choose the examples")
+            if p.get('few_shot') and not k:
+                raise ValueError(
+                    "adm.params: few_shot with n_examples: 0 builds and embeds the example pool and shows none of it: set n_examples >= 1, or drop few_shot"
+                )
+            if p.get('n_examples') and not p.get('few_shot'):
+                raise ValueError(
+                    f"adm.params: n_examples: {p['n_examples']} needs few_shot (bm25, embedding or fixed) to choose the examples"
+                )
         return self
 
 def read_yaml_mapping(path: str | Path, what: str = 'config') -> dict:
@@ -111,7 +122,8 @@ def select_targets(bench: Benchmark, names: list[str] | None) -> list[Target]:
     if names is None: return list(bench.targets)
     by_name = {t.name: t for t in bench.targets}
     missing = [n for n in names if n not in by_name]
-    if missing: raise KeyError(f"unknown targets {missing} for {bench.name}; known: {sorted(by_name)[:10]}{' ...' if len(by_name) > 10 else ''}")
+    if missing:
+        raise KeyError(f"unknown targets {missing} for {bench.name}; known: {sorted(by_name)[:10]}{' ...' if len(by_name) > 10 else ''}")
     return [by_name[n] for n in names]
 
 def build_adm(cfg: ExperimentConfig, bench: Benchmark, engine=None):
@@ -119,7 +131,9 @@ def build_adm(cfg: ExperimentConfig, bench: Benchmark, engine=None):
     kind, params = adm_kind(cfg.adm.kind), cfg.adm.params
     learns = kind.train or bool(params.get('few_shot'))
     if learns and 'split' not in inspect.signature(BENCHMARKS[cfg.benchmark]).parameters:
-        raise ValueError(f"{kind.name}{' with few_shot' if params.get('few_shot') else ''} learns from a train split, and {cfg.benchmark} has none")
+        raise ValueError(
+            f"{kind.name}{' with few_shot' if params.get('few_shot') else ''} learns from a train split, and {cfg.benchmark} has none"
+        )
     train = load_benchmark(cfg.benchmark, **{**cfg.loader, 'split': 'train'}).probes if learns else None
     if kind.engine and engine is None:
         if cfg.engine is None: raise ValueError(f"the {kind.name!r} decision maker needs an `engine` in the config")
@@ -151,7 +165,9 @@ def _tokens(adm) -> tuple[int, int]:
     u = getattr(getattr(adm, 'engine', None), 'usage', None)
     return (u.prompt_tokens, u.completion_tokens) if u else (0, 0)
 
-def run_experiment(cfg: ExperimentConfig | str | Path | dict, run_dir: str | Path, overrides: list[str] = (), progress: bool = True, chunk: int = 16) -> Path:
+def run_experiment(
+    cfg: ExperimentConfig | str | Path | dict, run_dir: str | Path, overrides: list[str] = (), progress: bool = True, chunk: int = 16
+) -> Path:
     "Run `cfg` into `run_dir`, appending one line per probe; resumes where an earlier run into `run_dir` stopped."
     if not isinstance(cfg, ExperimentConfig): cfg = load_config(cfg, overrides)
     run_dir = Path(run_dir)
@@ -167,8 +183,10 @@ def run_experiment(cfg: ExperimentConfig | str | Path | dict, run_dir: str | Pat
     adm = build_adm(cfg, bench) if todo else None
     now = getattr(getattr(adm, 'engine', None), 'fingerprint', None)
     if meta is not None and todo and meta.get('fingerprint') != now:
-        raise ValueError(f"{run_dir} was run with the backbone {meta.get('fingerprint')}, and this engine is {now} (other weights, server model or library "
-                         "versions): resuming would mix two models' answers in one run; use a new directory")
+        raise ValueError(
+            f"{run_dir} was run with the backbone {meta.get('fingerprint')}, and this engine is {now} (other weights, server model or library "
+            "versions): resuming would mix two models' answers in one run; use a new directory"
+        )
     if meta is None:  # the folder appears only once the config, probes, targets and decision maker are good
         run_dir.mkdir(parents=True, exist_ok=True)
         meta = dict(config=resolved, versions=_versions(), fingerprint=now, started=time.strftime('%Y-%m-%dT%H:%M:%S'))
@@ -183,11 +201,15 @@ def run_experiment(cfg: ExperimentConfig | str | Path | dict, run_dir: str | Pat
         for p in part:
             t1, tok1 = time.perf_counter(), _tokens(adm)
             scorable = [t for t in targets if correct_choices(p, t) is not None]
-            if not scorable and getattr(adm, 'rescorable', False): scorable = targets[:1]  # keep a regressor's predictions, to re-score other targets later
+            # keep a regressor's predictions, to re-score other targets later
+            if not scorable and getattr(adm, 'rescorable', False): scorable = targets[:1]
             decisions = {t.name: adm.decide(p, t).model_dump(mode='json', exclude={'seconds'}) for t in scorable}
             append_line(res_path, dict(probe_id=p.id, decisions=decisions))  # one write per probe: a kill leaves whole lines
             cost = [b - a + sh for a, b, sh in zip((t1, *tok1), (time.perf_counter(), *_tokens(adm)), share)]
-            append_line(run_dir / 'timing.jsonl', dict(probe_id=p.id, seconds=round(cost[0], 4), prompt_tokens=round(cost[1]), completion_tokens=round(cost[2])))
+            append_line(
+                run_dir / 'timing.jsonl',
+                dict(probe_id=p.id, seconds=round(cost[0], 4), prompt_tokens=round(cost[1]), completion_tokens=round(cost[2])),
+            )
             bar.update()
     bar.close()
     return run_dir
@@ -205,7 +227,9 @@ def _stored(stored: dict) -> tuple[list[dict] | None, dict]:
     preds = [{a: v for q in per_choice for a, v in q.items()} for per_choice in zip(*kept)] if kept else None
     return preds, {a: s['error'] for d in stored.values() for a, s in (d.get('support') or {}).items() if s.get('error')}
 
-def _rescore(probe: Probe, preds: list[dict] | None, errors: dict, target: Target, metric: str, tie_break: str, seed: int, run_dir) -> Decision:
+def _rescore(
+    probe: Probe, preds: list[dict] | None, errors: dict, target: Target, metric: str, tie_break: str, seed: int, run_dir
+) -> Decision:
     "The decision for a target the run did not ask about, from the probe's stored predictions (`_stored`); failed where a prediction it needs failed."
     missing = [a for a in target.attributes if preds is None or a not in preds[0]]
     if not missing:
@@ -213,8 +237,10 @@ def _rescore(probe: Probe, preds: list[dict] | None, errors: dict, target: Targe
         return Decision(probe_id=probe.id, choice=i, tied=tied)
     if all(a in errors for a in missing):  # the run tried and failed: a failed decision, as deciding it would have been
         return Decision(probe_id=probe.id, choice=None, error='; '.join(f"{a}: {errors[a]}" for a in missing))
-    raise ValueError(f"{run_dir}: probe {probe.id}: no stored prediction of {[a for a in missing if a not in errors]} to re-score target {target.name!r} "
-                     "(the run never predicted them: run the experiment with that target)")
+    raise ValueError(
+        f"{run_dir}: probe {probe.id}: no stored prediction of {[a for a in missing if a not in errors]} to re-score target {target.name!r} "
+        "(the run never predicted them: run the experiment with that target)"
+    )
 
 def score_run(run_dir: str | Path, targets: list[str] | str | None = None, metric: str = 'euclidean') -> pd.DataFrame:
     "One row per (target, probe) like `evaluate`, from a run's stored decisions; other `targets` (or `'all'`) are decided from stored predictions (ties broken as the run's ADM breaks them)."
@@ -229,7 +255,8 @@ def score_run(run_dir: str | Path, targets: list[str] | str | None = None, metri
         for t in tgts:
             if correct_choices(p, t, metric) is None: continue
             if t.name in stored: d = Decision.model_validate(stored[t.name])
-            elif adm_kind(cfg.adm.kind).regressor: d = _rescore(p, preds, errors, t, metric, cfg.adm.params.get('tie_break', 'random'), cfg.seed, run_dir)
+            elif adm_kind(cfg.adm.kind).regressor:
+                d = _rescore(p, preds, errors, t, metric, cfg.adm.params.get('tie_break', 'random'), cfg.seed, run_dir)
             else: raise ValueError(f"{run_dir}: probe {p.id} has no decision for target {t.name!r} and no stored predictions to re-score it (the {cfg.adm.kind} ADM is not a regressor)")
             out.append(score(d, p, t, metric))
     return pd.DataFrame(out, columns=RESULT_COLUMNS)
@@ -249,7 +276,14 @@ def to_align_io(run_dir: str | Path, path: str | Path | None = None) -> Path:
                 chosen = dict(choices[d['choice']], justification=d['reasoning'])
                 if d.get('predictions'): chosen['kdma_association'] = d['predictions'][d['choice']]
                 out = dict(choice=d['choice'], action=chosen)
-            records.append(dict(input=dict(scenario_id=p.meta.get('scenario_id') or p.id, state=p.prompt, full_state=p.state, choices=choices),
-                                label=[c.values for c in p.choices], output=out, alignment_target=target, error=d['error']))
+            records.append(
+                dict(
+                    input=dict(scenario_id=p.meta.get('scenario_id') or p.id, state=p.prompt, full_state=p.state, choices=choices),
+                    label=[c.values for c in p.choices],
+                    output=out,
+                    alignment_target=target,
+                    error=d['error'],
+                )
+            )
     path = Path(path) if path else Path(run_dir) / 'input_output.json'
     return write_atomic(path, json.dumps(records, indent=1))

@@ -12,8 +12,9 @@ from typing import Sequence
 import numpy as np
 
 from .core import Attribute, Probe
-from .datasets import describe
-from .engine import Engine, Messages, as_messages, content_key
+from .prompts import describe
+from .engine import Engine, Messages, as_messages
+from .fingerprints import content_key
 from fastcore.basics import patch
 
 # %% auto #0
@@ -108,7 +109,9 @@ def read_user_turn(table: TruthTable, text: str) -> dict:
         letters, texts = [l for l, _ in options], [t for _, t in options]
         if len(set(letters)) < len(letters): raise PromptReadError(f"the option letters repeat: {letters}")
         if frozenset(texts) not in table.questions[question] or len(set(texts)) < len(texts):
-            raise PromptReadError(f"the {len(texts)} options shown (letters {letters}) are not the option set of any probe of this question: dropped, repeated or unknown")
+            raise PromptReadError(
+                f"the {len(texts)} options shown (letters {letters}) are not the option set of any probe of this question: dropped, repeated or unknown"
+            )
         return dict(question=question, options=options, single=False, tail=text[end:])
     raise PromptReadError("the question is not one of the benchmark's probes")
 
@@ -216,7 +219,9 @@ def _choice(self: SimulatedEngine, seen: dict, rng, biased: bool, flips: bool = 
     values = self.table.matrix(q, texts, attrs)
     i = target_pick(texts, values, list(target.values())) if target else blind_pick(texts, values)
     why = f"closest to the stated target {target}" if target else "highest mean true value (no target stated)"
-    if flips and self.flip_rate and rng.random() < self.flip_rate: i = int(rng.choice([j for j in range(len(texts)) if j != i])); why = 'a flip'
+    if flips and self.flip_rate and rng.random() < self.flip_rate:
+        i = int(rng.choice([j for j in range(len(texts)) if j != i]))
+        why = 'a flip'
     if biased: i, why = 0, 'position bias'
     return i, why
 
@@ -242,7 +247,9 @@ def answer(self: SimulatedEngine, messages: Messages, schema: dict, temperature:
         for l, v in zip(letters, s):
             out[l] = {k: v if k == 'score' else f"Simulated {display_name(self.table.attributes[a])} score." for k in item}
         return out
-    missing = [a for a in item if a not in self.table.attributes or _first(seen['tail'], {display_name(self.table.attributes[a]): a, a: a}) is None]
+    missing = [
+        a for a in item if a not in self.table.attributes or _first(seen['tail'], {display_name(self.table.attributes[a]): a, a: a}) is None
+    ]
     if missing: raise PromptReadError(f"the request does not name the attributes {missing} that the schema asks for")
     per = {a: self._scores(seen, a, rng, biased) for a in item}
     return {l: {a: per[a][k] for a in item} for k, l in enumerate(letters)}

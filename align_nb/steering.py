@@ -12,14 +12,13 @@ from pathlib import Path
 import ipywidgets as W
 from fastcore.basics import patch
 import numpy as np
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
-from .adms import decide_from_predictions
 from .core import Choice, Decision, Probe, Target, parse, write_atomic
-from .datasets import BENCHMARKS, Benchmark, load_benchmark
-from .engines import SHORTCUTS, engine_config, load_engine
+from .benchmarks import BENCHMARKS, Benchmark, load_benchmark
+from .backbones import SHORTCUTS, engine_config, load_engine
 from .prompts import letters
-from .adms import ADM_KINDS, adm_kind
+from .adms import ADM_KINDS, adm_kind, decide_from_predictions
 from .runner import ADMSpec, ExperimentConfig, build_adm
 
 # %% auto #0
@@ -98,7 +97,10 @@ def resteer(run: SteeringRun, target: Target) -> tuple[int | None, str]:
     if not preds: return None, f"{run.adm} chooses in one model call for one target: press Run to decide for this target"
     missing = [a for a in target.attributes if a not in preds[0]]
     if missing: return None, f"no stored prediction of {', '.join(missing)}: press Run to predict it"
-    return decide_from_predictions(run.probe, preds, target, tie_break=run.tie_break, seed=run.seed)[0], 're-decided from stored predictions, no model call'
+    return (
+        decide_from_predictions(run.probe, preds, target, tie_break=run.tie_break, seed=run.seed)[0],
+        're-decided from stored predictions, no model call',
+    )
 
 # %% ../nbs/17_steering.ipynb #a1a1d877
 def prediction_chart(run: SteeringRun, target: Target | None = None, width: float = 3.4) -> bytes | None:
@@ -147,12 +149,17 @@ class SteeringExplorer:
         self.source = W.ToggleButtons(options=['benchmark', 'custom'], description='probe from')
         self.benchmark = W.Dropdown(options=list(BENCHMARKS), value=benchmark, description='benchmark')
         self.probe = W.Dropdown(description='probe', layout=wide)
-        self.scenario = W.Textarea(description='scenario', placeholder='the question or situation to decide', layout=W.Layout(width='98%', height='70px'))
+        self.scenario = W.Textarea(
+            description='scenario', placeholder='the question or situation to decide', layout=W.Layout(width='98%', height='70px')
+        )
         self.options = W.Textarea(description='options', placeholder='one option per line', layout=W.Layout(width='98%', height='70px'))
         self.preview = W.HTML(layout=W.Layout(max_height='220px', overflow='auto'))
         self.target_box = W.VBox()
-        self.adm_select = W.SelectMultiple(options=list(ADM_KINDS), value=tuple(adms), description='ADMs', rows=len(ADM_KINDS))  # every registered kind
-        self.backbone_select = W.SelectMultiple(options=list(self.engines), value=tuple(backbones), description='backbones', rows=max(2, len(self.engines)))
+        # every registered kind
+        self.adm_select = W.SelectMultiple(options=list(ADM_KINDS), value=tuple(adms), description='ADMs', rows=len(ADM_KINDS))
+        self.backbone_select = W.SelectMultiple(
+            options=list(self.engines), value=tuple(backbones), description='backbones', rows=max(2, len(self.engines))
+        )
         self.run_button = W.Button(description='Run', button_style='primary', icon='play')
         self.cancel_button = W.Button(description='Cancel', button_style='warning', icon='stop', disabled=True)
         self.clear_button = W.Button(description='Clear columns', icon='trash')
@@ -160,7 +167,9 @@ class SteeringExplorer:
         self.status, self.error = W.HTML(), W.HTML()
         self.columns = W.HBox(layout=W.Layout(overflow='auto', width='100%'))
         self.path = W.Text(value='steering_history.json', description='history')
-        self.export_button, self.import_button = W.Button(description='Export', icon='download'), W.Button(description='Import', icon='upload')
+        self.export_button, self.import_button = W.Button(description='Export', icon='download'), W.Button(
+            description='Import', icon='upload'
+        )
         self.sliders, self.includes = {}, {}
         self.source.observe(self._show_source, 'value'); self.benchmark.observe(self._load_benchmark, 'value')
         self.probe.observe(self._show_probe, 'value')
@@ -170,7 +179,10 @@ class SteeringExplorer:
         self.custom_box = W.VBox([self.scenario, self.options])
         self.custom_box.layout.display = 'none'
         left = W.VBox([self.source, self.benchmark, self.probe, self.custom_box, self.preview], layout=W.Layout(width='55%'))
-        right = W.VBox([W.HTML('<b>target</b> (tick to include)'), self.target_box, self.adm_select, self.backbone_select], layout=W.Layout(width='45%'))
+        right = W.VBox(
+            [W.HTML('<b>target</b> (tick to include)'), self.target_box, self.adm_select, self.backbone_select],
+            layout=W.Layout(width='45%'),
+        )
         controls = W.HBox([self.run_button, self.cancel_button, self.clear_button, self.progress])
         self.widget = W.VBox([W.HBox([left, right]), controls, self.status, self.error, self.columns,
                               W.HBox([self.path, self.export_button, self.import_button])])
@@ -191,8 +203,12 @@ def _load_benchmark(self: SteeringExplorer, change=None):
     except Exception as e: return self._show_error(e, f"loading {self.benchmark.value}")
     self.probe.options = [(f"{i}: {p.prompt[:90]!r}", i) for i, p in enumerate(bench.probes)]
     self.probe.value = 0 if bench.probes else None  # a fresh explorer has a probe to run, not an empty choice
-    self.sliders = {a.name: W.FloatSlider(value=0.5, min=0, max=1, step=0.05, description=a.name, readout_format='.2f', style=dict(description_width='110px'))
-                    for a in bench.attributes}
+    self.sliders = {
+        a.name: W.FloatSlider(
+            value=0.5, min=0, max=1, step=0.05, description=a.name, readout_format='.2f', style=dict(description_width='110px')
+        )
+        for a in bench.attributes
+    }
     self.includes = {a.name: W.Checkbox(value=False, indent=False, layout=W.Layout(width='30px')) for a in bench.attributes}
     first = bench.attributes[0].name
     self.includes[first].value, self.sliders[first].value = True, 1.0
@@ -211,7 +227,9 @@ def _show_probe(self: SteeringExplorer, change=None):
     if self.source.value == 'custom' or self.probe.value is None: self.preview.value = ''; return
     p = self._bench(self.benchmark.value).probes[self.probe.value]
     opts = ''.join(f"<li><b>{l}</b> {_esc(c.text[:400])}</li>" for l, c in zip(letters(len(p.choices)), p.choices))
-    self.preview.value = f"<div style='font-size:90%'><p>{_esc(p.prompt[:800])}</p><ol style='list-style:none;padding-left:0'>{opts}</ol></div>"
+    self.preview.value = (
+        f"<div style='font-size:90%'><p>{_esc(p.prompt[:800])}</p><ol style='list-style:none;padding-left:0'>{opts}</ol></div>"
+    )
 
 @patch
 def current_probe(self: SteeringExplorer) -> Probe:
@@ -244,7 +262,8 @@ def _jobs(self: SteeringExplorer) -> list[tuple[str, str]]:
     "The (backbone, ADM kind) pairs to run: LLM decision makers once per backbone, the others once."
     kinds, backbones = list(self.adm_select.value), list(self.backbone_select.value)
     if not kinds: raise ValueError("choose at least one decision maker")
-    if not backbones and any(adm_kind(k).engine for k in kinds): raise ValueError("choose at least one backbone for the LLM decision makers")
+    if not backbones and any(adm_kind(k).engine for k in kinds):
+        raise ValueError("choose at least one backbone for the LLM decision makers")
     return [('-', k) for k in kinds if not adm_kind(k).engine] + [(b, k) for b in backbones for k in kinds if adm_kind(k).engine]
 
 @patch
@@ -284,7 +303,12 @@ def _adm(self: SteeringExplorer, bench_name: str, backbone: str, kind: str):
             at = (backbone, bench_name) if engine_config(spec).kind == 'simulated' else backbone  # a simulated backbone knows one benchmark
             if at not in self._loaded: self._loaded[at] = PromptRecorder(load_engine(spec, benchmark=self._bench(bench_name)))
             engine = self._loaded[at]
-        cfg = ExperimentConfig(benchmark=bench_name, loader=self.loaders.get(bench_name, {}), adm=ADMSpec(kind=kind, params=self.adm_params.get(kind, {})), seed=self.seed)
+        cfg = ExperimentConfig(
+            benchmark=bench_name,
+            loader=self.loaders.get(bench_name, {}),
+            adm=ADMSpec(kind=kind, params=self.adm_params.get(kind, {})),
+            seed=self.seed,
+        )
         self._adms[key] = build_adm(cfg, self._bench(bench_name), engine=engine)
     return self._adms[key]
 
@@ -306,11 +330,22 @@ def _one(self: SteeringExplorer, bench_name: str, probe: Probe, target: Target, 
     decision = adm.decide(probe, target)
     if not adm_kind(kind).per_attribute: self.progress.value += 1
     u = rec.usage if rec is not None else None
-    return SteeringRun(benchmark=bench_name if self.source.value == 'benchmark' else f'custom ({bench_name} attributes)', backbone=backbone, adm=getattr(adm, 'name', kind),
-                       probe=probe, target=target, decision=decision.model_copy(update=dict(raw=None)), prompts=[prompt_text(p) for p in rec.prompts] if rec else [],
-                       seconds=round(time.perf_counter() - t0, 3), calls=u.calls - u0.calls if u else 0, cache_hits=u.cache_hits - u0.cache_hits if u else 0,
-                       prompt_tokens=u.prompt_tokens - u0.prompt_tokens if u else 0, completion_tokens=u.completion_tokens - u0.completion_tokens if u else 0,
-                       seed=self.seed, tie_break=getattr(adm, 'tie_break', 'random'))
+    return SteeringRun(
+        benchmark=bench_name if self.source.value == 'benchmark' else f'custom ({bench_name} attributes)',
+        backbone=backbone,
+        adm=getattr(adm, 'name', kind),
+        probe=probe,
+        target=target,
+        decision=decision.model_copy(update=dict(raw=None)),
+        prompts=[prompt_text(p) for p in rec.prompts] if rec else [],
+        seconds=round(time.perf_counter() - t0, 3),
+        calls=u.calls - u0.calls if u else 0,
+        cache_hits=u.cache_hits - u0.cache_hits if u else 0,
+        prompt_tokens=u.prompt_tokens - u0.prompt_tokens if u else 0,
+        completion_tokens=u.completion_tokens - u0.completion_tokens if u else 0,
+        seed=self.seed,
+        tie_break=getattr(adm, 'tie_break', 'random'),
+    )
 
 @patch
 def _work(self: SteeringExplorer, bench_name, probe, target, jobs):
@@ -323,7 +358,9 @@ def _work(self: SteeringExplorer, bench_name, probe, target, jobs):
     finally:
         cancelled = self._cancel.is_set()
         self.status.value = f"{'cancelled: ' if cancelled else ''}{done} of {len(jobs)} runs done"
-        self.progress.description, self.progress.bar_style = ('cancelled', 'warning') if cancelled else ('done', 'success' if done == len(jobs) else 'danger')
+        self.progress.description, self.progress.bar_style = (
+            ('cancelled', 'warning') if cancelled else ('done', 'success' if done == len(jobs) else 'danger')
+        )
         self.run_button.disabled, self.cancel_button.disabled = False, True
 
 # %% ../nbs/17_steering.ipynb #581ccc6b
@@ -334,22 +371,29 @@ def _column(self: SteeringExplorer, run: SteeringRun) -> dict:
     cost = f"{run.seconds:.1f} s · {run.calls} model calls, {run.cache_hits} answered from the cache · {run.prompt_tokens:,} prompt + {run.completion_tokens:,} generated tokens"
     head = W.HTML(f"<b>{_esc(run.adm)}</b><br>backbone: {_esc(run.backbone)}<br>probe: {_esc(run.probe.id)} ({_esc(run.benchmark)})<br>"
                   f"run for: {_esc(_target_text(run.target))}<br><span style='color:#666'>{cost}</span>")
-    why = W.HTML(f"<details><summary>reasoning</summary><div style='font-size:90%'>{_esc(d.reasoning or d.error or '(none)')}</div></details>")
+    why = W.HTML(
+        f"<details><summary>reasoning</summary><div style='font-size:90%'>{_esc(d.reasoning or d.error or '(none)')}</div></details>"
+    )
     prompts = '<hr>'.join(f"<pre style='white-space:pre-wrap;font-size:80%'>{_esc(p)}</pre>" for p in run.prompts) or '(no LLM prompt)'
     col = dict(head=head, choice=W.HTML(), chart=W.Image(format='png', layout=W.Layout(max_width='310px')), why=why,
                prompt=W.HTML(f"<details><summary>prompts ({len(run.prompts)})</summary>{prompts}</details>"))
-    col['box'] = W.VBox(list(col.values()), layout=W.Layout(width='320px', min_width='320px', border='1px solid #ddd', padding='6px', margin='0 6px 0 0'))
+    col['box'] = W.VBox(
+        list(col.values()), layout=W.Layout(width='320px', min_width='320px', border='1px solid #ddd', padding='6px', margin='0 6px 0 0')
+    )
     return col
 
 @patch
 def _render(self: SteeringExplorer, run: SteeringRun, col: dict, target: Target | None):
     "Fill `col`'s choice panel and chart for `target` (None: the run's own)."
     target = target or run.target
-    if target.values == run.target.values: i, note = run.decision.choice, 'decided by this run' if not run.decision.failed else f'failed: {run.decision.error}'
+    if target.values == run.target.values:
+        i, note = run.decision.choice, 'decided by this run' if not run.decision.failed else f'failed: {run.decision.error}'
     else: i, note = resteer(run, target)
     if i is None and target.values != run.target.values: i, note = run.decision.choice, f"{note}; showing the choice for the run's target"
     text = f"<b>{letters(len(run.probe.choices))[i]}</b> {_esc(run.probe.choices[i].text[:300])}" if i is not None else '—'
-    col['choice'].value = f"<div class='align-choice' style='background:#eef6ee;padding:4px'>chose {text}</div><div style='font-size:85%;color:#555'>{_esc(note)}</div>"
+    col['choice'].value = (
+        f"<div class='align-choice' style='background:#eef6ee;padding:4px'>chose {text}</div><div style='font-size:85%;color:#555'>{_esc(note)}</div>"
+    )
     png = prediction_chart(run, target if all(a in (run.decision.predictions or [{}])[0] for a in target.values) else run.target)
     if png: col['chart'].value = png
     col['chart'].layout.display = '' if png else 'none'

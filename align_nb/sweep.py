@@ -16,8 +16,8 @@ from pydantic import Field, ValidationError, field_validator
 from tqdm.auto import tqdm
 
 from .core import explain_errors, safe_path, write_atomic
-from .datasets import BENCHMARKS, load_benchmark
-from .engines import EngineConfig, engine_config
+from .benchmarks import BENCHMARKS, load_benchmark
+from .backbones import EngineConfig, engine_config
 from .metrics import summarize
 from .adms import adm_kind
 from .runner import ADMSpec, ExperimentConfig, StrictModel, read_yaml_mapping, run_experiment, score_run, select_probes
@@ -31,7 +31,8 @@ NAME = re.compile(r'[A-Za-z0-9][A-Za-z0-9._-]*')
 
 def _name(v: str | None) -> str | None:
     "A folder-safe name, or an error saying what is allowed."
-    if v is not None and not NAME.fullmatch(v): raise ValueError(f"{v!r} is not a valid name: use letters, digits, '.', '_' and '-', starting with a letter or digit")
+    if v is not None and not NAME.fullmatch(v):
+        raise ValueError(f"{v!r} is not a valid name: use letters, digits, '.', '_' and '-', starting with a letter or digit")
     return v
 
 class SweepADM(ADMSpec):
@@ -81,8 +82,15 @@ def expand(spec) -> dict[str, ExperimentConfig]:
                 for seed in sweep.seeds:
                     name = f"{b}/{a.label}/{bb}/seed{seed}"
                     if name in out: raise ValueError(f"two experiments are named {name!r}: give the decision makers distinct `name`s")
-                    out[name] = ExperimentConfig(benchmark=b, loader=sweep.loader.get(b, {}), n_probes=sweep.n_probes, targets=sweep.targets,
-                                                 adm=ADMSpec(kind=a.kind, params=a.params), engine=engine, seed=seed)
+                    out[name] = ExperimentConfig(
+                        benchmark=b,
+                        loader=sweep.loader.get(b, {}),
+                        n_probes=sweep.n_probes,
+                        targets=sweep.targets,
+                        adm=ADMSpec(kind=a.kind, params=a.params),
+                        engine=engine,
+                        seed=seed,
+                    )
     return out
 
 # %% ../nbs/21_sweep.ipynb #eb3f8166
@@ -90,7 +98,9 @@ class SweepError(RuntimeError):
     "Some experiments of a sweep failed; `failures` maps their names to the error."
     def __init__(self, failures: dict[str, str]):
         self.failures = failures
-        super().__init__(f"{len(failures)} experiment(s) failed:\n" + '\n'.join(f"- {k}: {v.strip().splitlines()[-1]}" for k, v in failures.items()))
+        super().__init__(
+            f"{len(failures)} experiment(s) failed:\n" + '\n'.join(f"- {k}: {v.strip().splitlines()[-1]}" for k, v in failures.items())
+        )
 
 @lru_cache(maxsize=None)
 def _n_probes(benchmark: str, loader: str, n: int | None, seed: int) -> int:
@@ -125,16 +135,19 @@ def _prepare(spec, root) -> tuple[dict[str, ExperimentConfig], dict[str, Path]]:
 
 def ray_resources(cfg: ExperimentConfig) -> dict:
     "The Ray resources of `cfg`'s task: a CPU, and a GPU when its backbone runs in-process on CUDA (a transformers config's `device`)."
-    device = cfg.engine.device if cfg.engine is not None and cfg.engine.kind == 'transformers' else 'cpu'  # llama.cpp configs run on CPU; a served model's GPU is the server's
+    # llama.cpp configs run on CPU; a served model's GPU is the server's
+    device = cfg.engine.device if cfg.engine is not None and cfg.engine.kind == 'transformers' else 'cpu'
     if not device.startswith('cuda'): return dict(num_cpus=1)
-    if device not in ('cuda', 'cuda:0'): raise ValueError(f"device {device!r}: a Ray task sees only the GPU it is given, as cuda:0; write device: cuda")
+    if device not in ('cuda', 'cuda:0'):
+        raise ValueError(f"device {device!r}: a Ray task sees only the GPU it is given, as cuda:0; write device: cuda")
     return dict(num_cpus=1, num_gpus=1)
 
 def _ray(address: str, num_cpus: int | None):
     "Ray, connected to `address` ('local': a new local instance), with align_nb's environment variables passed to the workers."
     import ray
     if not ray.is_initialized():
-        env = {k: v for k, v in os.environ.items() if k.startswith('ALIGN_NB_')}  # data and cache folders; never keys: set those on the workers
+        # data and cache folders; never keys: set those on the workers
+        env = {k: v for k, v in os.environ.items() if k.startswith('ALIGN_NB_')}
         kw = dict(num_cpus=num_cpus, include_dashboard=False) if address == 'local' else dict(address=address)
         ray.init(**kw, log_to_driver=False, runtime_env=dict(env_vars=env), configure_logging=False)
     return ray
@@ -148,13 +161,25 @@ def run_sweep(spec, root, ray_address: str | None = None, num_cpus: int | None =
         needs = {n: ray_resources(exps[n]) for n in todo}
         ray = _ray(ray_address, num_cpus)
         gpus = ray.cluster_resources().get('GPU', 0)
-        if ray_address == 'local' and (short := [n for n in todo if needs[n].get('num_gpus', 0) > gpus]):  # a local instance never gains one: the task would wait forever
-            raise ValueError(f"{short[0]}" + (f" and {len(short) - 1} more need" if len(short) > 1 else ' needs') + f" a GPU, but the local Ray instance has {gpus:g}")
-    bar = tqdm(total=sum(totals.values()), initial=sum(min(probes_done(d), totals[n]) for n, d in dirs.items()), desc='sweep (probes)', disable=not progress)
+        # a local instance never gains one: the task would wait forever
+        if ray_address == 'local' and (short := [n for n in todo if needs[n].get('num_gpus', 0) > gpus]):
+            raise ValueError(
+                f"{short[0]}"
+                + (f" and {len(short) - 1} more need" if len(short) > 1 else ' needs')
+                + f" a GPU, but the local Ray instance has {gpus:g}"
+            )
+    bar = tqdm(
+        total=sum(totals.values()),
+        initial=sum(min(probes_done(d), totals[n]) for n, d in dirs.items()),
+        desc='sweep (probes)',
+        disable=not progress,
+    )
     bars, failures = {}, {}
     def refresh(running):
         "Move the sweep bar and one bar per running experiment to the probes on disk."
-        bar.n = sum(min(probes_done(d), totals[n]) for n, d in dirs.items()); bar.set_postfix_str(f"{len(exps) - len(running)}/{len(exps)} experiments done"); bar.refresh()
+        bar.n = sum(min(probes_done(d), totals[n]) for n, d in dirs.items())
+        bar.set_postfix_str(f"{len(exps) - len(running)}/{len(exps)} experiments done")
+        bar.refresh()
         for n in running:
             if n not in bars: bars[n] = tqdm(total=totals[n], desc=n, leave=False, disable=not progress)
             bars[n].n = probes_done(dirs[n]); bars[n].refresh()
@@ -194,8 +219,22 @@ def sweep_table(root) -> pd.DataFrame:
     for n in status[status.state == 'done'].experiment:
         benchmark, adm, backbone, seed = n.split('/')
         s = summarize(score_run(safe_path(root, n)), by=None).iloc[0]
-        rows.append(dict(benchmark=benchmark, adm=adm, backbone=backbone, seed=int(seed[4:]), probes=int(s.probes), targets=int(s.targets),
-                         accuracy=s.accuracy, ci_low=s.ci_low, ci_high=s.ci_high, failed=int(s.failed), failed_pct=s.failed_pct, tied_pct=s.tied_pct))
+        rows.append(
+            dict(
+                benchmark=benchmark,
+                adm=adm,
+                backbone=backbone,
+                seed=int(seed[4:]),
+                probes=int(s.probes),
+                targets=int(s.targets),
+                accuracy=s.accuracy,
+                ci_low=s.ci_low,
+                ci_high=s.ci_high,
+                failed=int(s.failed),
+                failed_pct=s.failed_pct,
+                tied_pct=s.tied_pct,
+            )
+        )
     return pd.DataFrame(rows)
 
 # %% ../nbs/21_sweep.ipynb #61b051f6
@@ -217,10 +256,16 @@ def sweep_estimate(cost_csv, tokens_per_s: float, probes: dict[str, int] | None 
     m = pd.read_csv(cost_csv)
     rows = []
     for _, r in m.iterrows():
-        per_attr = dict(all=(r.forward_tokens_per_probe + r.reused_tokens_per_probe) / r.attributes, forward=r.forward_tokens_per_probe / r.attributes)
+        per_attr = dict(
+            all=(r.forward_tokens_per_probe + r.reused_tokens_per_probe) / r.attributes, forward=r.forward_tokens_per_probe / r.attributes
+        )
         tokens = {k: sum(probes[b] * attributes[b] * v for b in probes) * backbones * seeds for k, v in per_attr.items()}
         row = dict(mode=r['mode'], tokens_millions=tokens['all'] / 1e6, gpu_hours_no_prefix_cache=tokens['all'] / tokens_per_s / 3600,
                    gpu_hours_prefix_cache=tokens['forward'] / tokens_per_s / 3600)
-        if usd_per_gpu_hour: row.update(usd_no_prefix_cache=row['gpu_hours_no_prefix_cache'] * usd_per_gpu_hour, usd_prefix_cache=row['gpu_hours_prefix_cache'] * usd_per_gpu_hour)
+        if usd_per_gpu_hour:
+            row.update(
+                usd_no_prefix_cache=row['gpu_hours_no_prefix_cache'] * usd_per_gpu_hour,
+                usd_prefix_cache=row['gpu_hours_prefix_cache'] * usd_per_gpu_hour,
+            )
         rows.append(row)
     return pd.DataFrame(rows)

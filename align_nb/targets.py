@@ -71,14 +71,19 @@ def save_target(target: Target, path) -> Path:
     "Write `target` as a JSON or YAML mapping, by the suffix of `path`."
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(target.values) if path.suffix == '.json' else yaml.safe_dump(target.values, sort_keys=False), encoding='utf-8')
+    path.write_text(
+        json.dumps(target.values) if path.suffix == '.json' else yaml.safe_dump(target.values, sort_keys=False), encoding='utf-8'
+    )
     return path
 
 # %% ../nbs/01_targets.ipynb #b6637182
 def check_target(target: Target, attributes, source=None) -> Target:
     "Raise a `DataError` if `target` names an attribute not in `attributes`."
     unknown = sorted(set(target.values) - set(attributes))
-    if unknown: raise DataError(source or 'target', target.name or 'target', f"unknown attribute(s) {unknown}; expected some of {sorted(attributes)}")
+    if unknown:
+        raise DataError(
+            source or 'target', target.name or 'target', f"unknown attribute(s) {unknown}; expected some of {sorted(attributes)}"
+        )
     return target
 
 # %% ../nbs/01_targets.ipynb #5c202d4b

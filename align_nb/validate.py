@@ -11,8 +11,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from .datasets import Benchmark, load_helpsteer2, load_itm, load_mic, load_naacl24, load_opinionqa, make_synthetic_mic
-from .metrics import OracleADM, RandomADM, evaluate, summarize
+from .benchmarks import Benchmark, load_helpsteer2, load_itm, load_mic, load_naacl24, load_opinionqa
+from .synthetic_raw import make_synthetic_mic
+from .metrics import evaluate, summarize
+from .reference import OracleADM, RandomADM
 
 # %% auto #0
 __all__ = ['validation_row', 'validation_table', 'main']
@@ -23,25 +25,40 @@ def validation_row(bench: Benchmark, label: str | None = None, metric: str = 'eu
     t0 = time.perf_counter()
     oracle = summarize(evaluate(OracleADM(metric), bench, bench.targets, metric, progress=False), by=None).iloc[0]
     rnd = summarize(evaluate(RandomADM(seed), bench, bench.targets, metric, progress=False), by=None).iloc[0]
-    return {'benchmark': label or bench.name, 'probes': len(bench), 'scored probes': int(rnd.probes), 'targets': len(bench.targets),
-            'decisions': int(rnd.scored), 'oracle': oracle.accuracy, 'random': rnd.accuracy, 'random CI': f"[{rnd.ci_low:.1f}, {rnd.ci_high:.1f}]",
-            'analytic random': rnd.random_expected, 'random in CI': bool(rnd.ci_low <= rnd.random_expected <= rnd.ci_high),
-            'seconds': time.perf_counter() - t0}
+    return {
+        'benchmark': label or bench.name,
+        'probes': len(bench),
+        'scored probes': int(rnd.probes),
+        'targets': len(bench.targets),
+        'decisions': int(rnd.scored),
+        'oracle': oracle.accuracy,
+        'random': rnd.accuracy,
+        'random CI': f"[{rnd.ci_low:.1f}, {rnd.ci_high:.1f}]",
+        'analytic random': rnd.random_expected,
+        'random in CI': bool(rnd.ci_low <= rnd.random_expected <= rnd.ci_high),
+        'seconds': time.perf_counter() - t0,
+    }
 
 # %% ../nbs/05_validate.ipynb #d1934e09
 def validation_table(root=None, mic_csv=None, metric: str = 'euclidean', seed: int = 0) -> pd.DataFrame:
     "The validation table over HelpSteer2, MIC (synthetic without `mic_csv`), OpinionQA and triage."
     with tempfile.TemporaryDirectory() as d:
         mic = load_mic(csv_path=mic_csv or make_synthetic_mic(Path(d) / 'MIC.csv'))
-    benches = [(load_helpsteer2(root=root), 'HelpSteer2 eval'), (mic, 'MIC eval' + ('' if mic_csv else ' (synthetic MIC.csv)')),
-               (oqa := load_opinionqa(root=root), f'OpinionQA ({len(oqa.attributes)} groups)'), (load_naacl24(root=root), "NAACL'24 triage"),
-               (load_itm('phase1', root=root), 'ITM phase 1 triage')]
+    benches = [
+        (load_helpsteer2(root=root), 'HelpSteer2 eval'),
+        (mic, 'MIC eval' + ('' if mic_csv else ' (synthetic MIC.csv)')),
+        (oqa := load_opinionqa(root=root), f'OpinionQA ({len(oqa.attributes)} groups)'),
+        (load_naacl24(root=root), "NAACL'24 triage"),
+        (load_itm('phase1', root=root), 'ITM phase 1 triage'),
+    ]
     return pd.DataFrame([validation_row(b, label, metric, seed) for b, label in benches]).set_index('benchmark')
 
 # %% ../nbs/05_validate.ipynb #0369381c
 def main(argv=None):
     "Command line: print the validation table."
-    ap = argparse.ArgumentParser(prog='align-nb-validate', description=__doc__ or 'Print oracle / random / analytic-random alignment accuracy on every benchmark.')
+    ap = argparse.ArgumentParser(
+        prog='align-nb-validate', description=__doc__ or 'Print oracle / random / analytic-random alignment accuracy on every benchmark.'
+    )
     ap.add_argument('--root', help='benchmark data folder (default: $ALIGN_NB_DATA, else download)')
     ap.add_argument('--mic-csv', help="your MIC.csv (default: a synthetic file in MIC's layout)")
     ap.add_argument('--metric', default='euclidean', choices=['euclidean', 'l1'])

@@ -18,7 +18,7 @@ import argparse, inspect, json, os, shutil, subprocess, sys, tempfile, time
 from pathlib import Path
 
 from align_nb.baselines import EmbeddingRegressionADM
-from align_nb.datasets import load_helpsteer2
+from align_nb.benchmarks import load_helpsteer2
 from align_nb.metrics import summarize
 from align_nb.runner import score_run
 from cost import machine  # bench/cost.py, beside this file
@@ -33,16 +33,37 @@ def timed(f):
 def embedding_run(d: Path, name: str, window: int | None = None) -> float:
     "Seconds for `align-nb run` of the embedding baseline into `d/name`, as a fresh process with `d/cache` as its cache (MiniLM window `window`)."
     cfg = d / f'{name}.yaml'
-    cfg.write_text("benchmark: helpsteer2\ntargets: [high]\nadm: {kind: embedding-regression" + (f", params: {{max_tokens: {window}}}" if window else '') + "}\n")
+    cfg.write_text(
+        "benchmark: helpsteer2\ntargets: [high]\nadm: {kind: embedding-regression"
+        + (f", params: {{max_tokens: {window}}}" if window else '')
+        + "}\n"
+    )
     env = dict(os.environ, ALIGN_NB_CACHE=str(d / 'cache'))
-    s, _ = timed(lambda: subprocess.run([sys.executable, '-c', 'import sys; from align_nb.cli import main; sys.exit(main())', 'run', str(cfg), '--out', str(d / name), '--quiet'],
-                                        env=env, check=True, capture_output=True))
+    s, _ = timed(
+        lambda: subprocess.run(
+            [
+                sys.executable,
+                '-c',
+                'import sys; from align_nb.cli import main; sys.exit(main())',
+                'run',
+                str(cfg),
+                '--out',
+                str(d / name),
+                '--quiet',
+            ],
+            env=env,
+            check=True,
+            capture_output=True,
+        )
+    )
     return s
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('--repeats', type=int, default=3, help='re-scoring repeats (the fastest is kept)')
-    ap.add_argument('--windows', type=int, nargs='*', default=[128, 64], help='other MiniLM windows (tokens) for the cold-cost and accuracy study')
+    ap.add_argument(
+        '--windows', type=int, nargs='*', default=[128, 64], help='other MiniLM windows (tokens) for the cold-cost and accuracy study'
+    )
     ap.add_argument('--out', type=Path, default=OUT)
     a = ap.parse_args(argv)
     names = [t.name for t in load_helpsteer2().targets]
@@ -58,15 +79,33 @@ def main(argv=None):
             shutil.rmtree(d / 'cache', ignore_errors=True)
             study.append((w, embedding_run(d, f'window{w}', w), acc(f'window{w}')))
     n_probes, n_targets = res.probe_id.nunique(), res.target.nunique()
-    rows = [(f'embedding baseline, all eval probes (fit on train + decide), empty embedding cache, default {DEFAULT_WINDOW}-token window', f'{cold_s:.1f} s', '< 60 s', cold_s < 60),
-            ('the same, embeddings cached by an earlier run', f'{warm_s:.1f} s', '< 60 s', warm_s < 60),
-            (f're-score {n_targets} targets x {n_probes} probes from stored predictions ({len(res):,} scored pairs)', f'{s:.2f} s', '< 5 s', s < 5)]
-    md = ("# Baseline and re-scoring costs\n\n| task | measured | goal | met |\n|---|---|---|---|\n"
-          + ''.join(f"| {t} | {m} | {g} | {'yes' if ok else 'no'} |\n" for t, m, g, ok in rows)
-          + ("\n## The MiniLM window: cold cost and accuracy (all 52 targets, 95% CI)\n\n| window (tokens) | cold run | accuracy |\n|---|---|---|\n"
-             + ''.join(f"| {w}{' (default)' * (w == DEFAULT_WINDOW)} | {t:.1f} s | {r.accuracy:.1f}% [{r.ci_low:.1f}, {r.ci_high:.1f}] |\n"
-                       for w, t, r in sorted(study, key=lambda x: -x[0])))
-          + f"\nMachine: `{json.dumps(machine())}`\n")
+    rows = [
+        (
+            f'embedding baseline, all eval probes (fit on train + decide), empty embedding cache, default {DEFAULT_WINDOW}-token window',
+            f'{cold_s:.1f} s',
+            '< 60 s',
+            cold_s < 60,
+        ),
+        ('the same, embeddings cached by an earlier run', f'{warm_s:.1f} s', '< 60 s', warm_s < 60),
+        (
+            f're-score {n_targets} targets x {n_probes} probes from stored predictions ({len(res):,} scored pairs)',
+            f'{s:.2f} s',
+            '< 5 s',
+            s < 5,
+        ),
+    ]
+    md = (
+        "# Baseline and re-scoring costs\n\n| task | measured | goal | met |\n|---|---|---|---|\n"
+        + ''.join(f"| {t} | {m} | {g} | {'yes' if ok else 'no'} |\n" for t, m, g, ok in rows)
+        + (
+            "\n## The MiniLM window: cold cost and accuracy (all 52 targets, 95% CI)\n\n| window (tokens) | cold run | accuracy |\n|---|---|---|\n"
+            + ''.join(
+                f"| {w}{' (default)' * (w == DEFAULT_WINDOW)} | {t:.1f} s | {r.accuracy:.1f}% [{r.ci_low:.1f}, {r.ci_high:.1f}] |\n"
+                for w, t, r in sorted(study, key=lambda x: -x[0])
+            )
+        )
+        + f"\nMachine: `{json.dumps(machine())}`\n"
+    )
     a.out.mkdir(parents=True, exist_ok=True)
     (a.out / 'baselines.md').write_text(md)
     print(md)

@@ -34,8 +34,8 @@ from tqdm.auto import tqdm
 
 from align_nb.adms import ComparativeRegressionADM, ExpectedScoreADM, JointRegressionADM, RegressionADM
 from align_nb.core import append_line, read_jsonl
-from align_nb.datasets import load_helpsteer2
-from align_nb.engines import load_engine
+from align_nb.benchmarks import load_helpsteer2
+from align_nb.backbones import load_engine
 from align_nb.icl import ExampleSelector
 from align_nb.metrics import score, summarize
 from align_nb.runner import select_probes
@@ -73,13 +73,39 @@ def modes(train) -> list[Mode]:
     es = lambda eng, attrs: ExpectedScoreADM(eng, attrs, selector=fixed, example_chars=EXAMPLE_CHARS)
     joint = lambda eng, attrs: JointRegressionADM(eng, attrs, selector=fixed, n_examples=5, example_chars=EXAMPLE_CHARS)
     return [
-        Mode('paper protocol', 'examples re-selected per call, 5 samples at T=0.7, probe by probe', 'llamacpp', cr(per_query, 5, 0.7), False),
+        Mode(
+            'paper protocol', 'examples re-selected per call, 5 samples at T=0.7, probe by probe', 'llamacpp', cr(per_query, 5, 0.7), False
+        ),
         Mode('fixed examples', '+ the same examples for every query (cached selection)', 'llamacpp', cr(fixed, 5, 0.7), False),
-        Mode('fixed, attribute-major', '+ probes run attribute by attribute: the few-shot prefix stays in the KV cache', 'llamacpp', cr(fixed, 5, 0.7), True),
+        Mode(
+            'fixed, attribute-major',
+            '+ probes run attribute by attribute: the few-shot prefix stays in the KV cache',
+            'llamacpp',
+            cr(fixed, 5, 0.7),
+            True,
+        ),
         Mode('fixed, attribute-major, 1 greedy sample', '+ one greedy sample instead of 5 at T=0.7', 'llamacpp', cr(fixed, 1, 0.0), True),
-        Mode('joint, fixed, 1 greedy sample', 'every attribute in one prompt (no reasoning), 5 fixed examples, one greedy sample, probe by probe', 'llamacpp', joint, False),
-        Mode('expected score (llama.cpp)', 'expected-score regression: no sampling, the 101 scores read per option (one token per distinct prefix); fixed, attribute-major', 'llamacpp', es, True),
-        Mode('expected score (transformers)', 'expected-score regression on transformers: the 101 scores read per option in one tree-masked pass; fixed, attribute-major', 'transformers', es, True),
+        Mode(
+            'joint, fixed, 1 greedy sample',
+            'every attribute in one prompt (no reasoning), 5 fixed examples, one greedy sample, probe by probe',
+            'llamacpp',
+            joint,
+            False,
+        ),
+        Mode(
+            'expected score (llama.cpp)',
+            'expected-score regression: no sampling, the 101 scores read per option (one token per distinct prefix); fixed, attribute-major',
+            'llamacpp',
+            es,
+            True,
+        ),
+        Mode(
+            'expected score (transformers)',
+            'expected-score regression on transformers: the 101 scores read per option in one tree-masked pass; fixed, attribute-major',
+            'transformers',
+            es,
+            True,
+        ),
     ]
 
 def version(dist: str) -> str | None:
@@ -92,15 +118,32 @@ def machine(device: str = 'cpu') -> dict:
     cpu = next((l.split(':', 1)[1].strip() for l in open('/proc/cpuinfo') if l.startswith('model name')), platform.processor())
     import align_nb
     gpu = dict(gpu=torch.cuda.get_device_name(device), cuda=torch.version.cuda) if device.startswith('cuda') else {}
-    return dict(cpu=cpu, cores=os.cpu_count(), memory_gb=round(psutil.virtual_memory().total / 2**30, 1), **gpu, python=platform.python_version(),
-                llama_cpp_python=version('llama_cpp_python'), torch=torch.__version__, transformers=version('transformers'), align_nb=align_nb.__version__,
-                model='SmolLM2-135M-Instruct (GGUF Q4_1 for llama.cpp; transformers loads the same GGUF in float32)')
+    return dict(
+        cpu=cpu,
+        cores=os.cpu_count(),
+        memory_gb=round(psutil.virtual_memory().total / 2**30, 1),
+        **gpu,
+        python=platform.python_version(),
+        llama_cpp_python=version('llama_cpp_python'),
+        torch=torch.__version__,
+        transformers=version('transformers'),
+        align_nb=align_nb.__version__,
+        model='SmolLM2-135M-Instruct (GGUF Q4_1 for llama.cpp; transformers loads the same GGUF in float32)'
+    )
 
 def accuracy(adm: RegressionADM, probes, targets) -> dict:
     "Accuracy (%) with 95% CI, and the shares (%) of failed and tied decisions, over every scorable (probe, target), decided from the memoised predictions."
     rows = [r for p in probes for t in targets if (r := score(adm.decide(p, t), p, t)) is not None]
     s = summarize(pd.DataFrame(rows), by=None).iloc[0]
-    return dict(accuracy=s.accuracy, ci_low=s.ci_low, ci_high=s.ci_high, failed=int(s.failed), failed_pct=s.failed_pct, tied_pct=s.tied_pct, scored=int(s.scored))
+    return dict(
+        accuracy=s.accuracy,
+        ci_low=s.ci_low,
+        ci_high=s.ci_high,
+        failed=int(s.failed),
+        failed_pct=s.failed_pct,
+        tied_pct=s.tied_pct,
+        scored=int(s.scored),
+    )
 
 def steps(mode: Mode, probes, attrs) -> list[tuple]:
     "The mode's units of work in its order: (probe, attributes) pairs, attribute by attribute or probe by probe."
@@ -122,31 +165,60 @@ def run_mode(mode: Mode, engine, probes, attrs, targets, bench_attributes, journ
             u0, t0 = engine.usage.model_copy(), time.perf_counter()
             preds = adm.predict(p, a)
             wall, u = time.perf_counter() - t0, engine.usage
-            done.append(dict(mode=mode.name, probe=p.id, attributes=a, model_s=u.seconds - u0.seconds, wall_s=wall,
-                             forward_tokens=u.prompt_tokens - u0.prompt_tokens + u.completion_tokens - u0.completion_tokens,
-                             reused_tokens=u.reused_tokens - u0.reused_tokens, calls=u.calls - u0.calls, peak_rss_mb=rss.peak / 2**20,
-                             **(dict(peak_gpu_mb=torch.cuda.max_memory_allocated(engine.device) / 2**20) if gpu else {}),
-                             predictions={x: dict(values=v['values'], reasonings=v.get('reasonings'), error=v.get('error')) for x, v in preds.items()}))
+            done.append(
+                dict(
+                    mode=mode.name,
+                    probe=p.id,
+                    attributes=a,
+                    model_s=u.seconds - u0.seconds,
+                    wall_s=wall,
+                    forward_tokens=u.prompt_tokens - u0.prompt_tokens + u.completion_tokens - u0.completion_tokens,
+                    reused_tokens=u.reused_tokens - u0.reused_tokens,
+                    calls=u.calls - u0.calls,
+                    peak_rss_mb=rss.peak / 2**20,
+                    **(dict(peak_gpu_mb=torch.cuda.max_memory_allocated(engine.device) / 2**20) if gpu else {}),
+                    predictions={
+                        x: dict(values=v['values'], reasonings=v.get('reasonings'), error=v.get('error')) for x, v in preds.items()
+                    }
+                )
+            )
             append_line(journal, done[-1])
     n, total = len(probes), lambda k: sum(r[k] for r in done)
-    return dict(mode=mode.name, backend=mode.backend, lever=mode.lever, probes=n, attributes=len(attrs),
-                model_s_per_probe=total('model_s') / n, wall_s_per_probe=total('wall_s') / n, forward_tokens_per_probe=total('forward_tokens') / n,
-                reused_tokens_per_probe=total('reused_tokens') / n, calls_per_probe=total('calls') / n,
-                peak_rss_mb=max(r['peak_rss_mb'] for r in done), **accuracy(adm, probes, targets),
-                **(dict(peak_gpu_mb=max(r.get('peak_gpu_mb', 0) for r in done)) if gpu else {}))
+    return dict(
+        mode=mode.name,
+        backend=mode.backend,
+        lever=mode.lever,
+        probes=n,
+        attributes=len(attrs),
+        model_s_per_probe=total('model_s') / n,
+        wall_s_per_probe=total('wall_s') / n,
+        forward_tokens_per_probe=total('forward_tokens') / n,
+        reused_tokens_per_probe=total('reused_tokens') / n,
+        calls_per_probe=total('calls') / n,
+        peak_rss_mb=max(r['peak_rss_mb'] for r in done),
+        **accuracy(adm, probes, targets),
+        **(dict(peak_gpu_mb=max(r.get('peak_gpu_mb', 0) for r in done)) if gpu else {})
+    )
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('--probes', type=int, nargs='+', default=[10], help='probe counts (a seeded sample of HelpSteer2 eval)')
     ap.add_argument('--attributes', type=int, nargs='+', default=[5], help='how many of the five attributes to predict')
-    ap.add_argument('--modes', nargs='*', help='only these modes (by name); the paper protocol is run too, for the ratio, unless --skip-paper')
+    ap.add_argument(
+        '--modes', nargs='*', help='only these modes (by name); the paper protocol is run too, for the ratio, unless --skip-paper'
+    )
     ap.add_argument('--skip-paper', action='store_true', help='leave the paper protocol out (cost growth of the fast modes; no ratio)')
     ap.add_argument('--backend', choices=['as-listed', 'transformers'], default='as-listed',
                     help="'transformers': every mode on the transformers engine (the GPU path; llama.cpp is built for CPU here)")
     ap.add_argument('--device', default='cpu', help="the transformers engine's device: cpu, or cuda for the GPU")
     ap.add_argument('--seed', type=int, default=0)
     ap.add_argument('--out', type=Path, default=OUT)
-    ap.add_argument('--journal', type=Path, default=JOURNAL, help='where each step is recorded as it finishes: a run killed or crashed resumes from here')
+    ap.add_argument(
+        '--journal',
+        type=Path,
+        default=JOURNAL,
+        help='where each step is recorded as it finishes: a run killed or crashed resumes from here',
+    )
     ap.add_argument('--fresh', action='store_true', help='discard the journal of these tables and measure from scratch')
     a = ap.parse_args(argv)
     if a.device != 'cpu' and a.backend != 'transformers':  # else a GPU row would land in a CPU table of the same name
@@ -168,7 +240,8 @@ def main(argv=None):
         for k in a.attributes:
             attrs = ev.attribute_names[:k]
             stem = f'cost_{n}probes_{k}attributes{suffix}'
-            journal = a.journal / f'cost_{n}probes_{k}attributes{engine_suffix}_seed{a.seed}.jsonl'  # shared with --skip-paper: its modes count for the whole table later
+            # shared with --skip-paper: its modes count for the whole table later
+            journal = a.journal / f'cost_{n}probes_{k}attributes{engine_suffix}_seed{a.seed}.jsonl'
             if a.fresh: journal.unlink(missing_ok=True)
             targets = [t for t in ev.targets if set(t.attributes) <= set(attrs)]
             rows = []
@@ -188,8 +261,9 @@ COLUMNS = ['mode', 'model_s_per_probe', 'wall_s_per_probe', 'forward_tokens_per_
 def write_markdown(t: pd.DataFrame, path: Path, info: dict) -> str:
     "The table `t` (one row per mode) as Markdown in `path`, with the levers and the machine; returns the text."
     n, k, nt = int(t.probes.iloc[0]), int(t.attributes.iloc[0]), int(t.targets.iloc[0])
+    # '–': no interval below 10 probes
     md = (f"# Cost of few-shot comparative regression: {n} HelpSteer2 eval probes, {k} attribute(s), {nt} targets\n\n"
-          + t[[c for c in COLUMNS + ['peak_gpu_mb'] if c in t]].round(2).fillna('–').to_markdown(index=False) + "\n\n"  # '–': no interval below 10 probes
+          + t[[c for c in COLUMNS + ['peak_gpu_mb'] if c in t]].round(2).fillna('–').to_markdown(index=False) + "\n\n"
           + '\n'.join(f"- **{r.mode}**: {r.lever}" for r in t.itertuples()) + "\n\n"
           + f"Few-shot examples cut to {EXAMPLE_CHARS} characters in every mode. Machine: `{json.dumps(info)}`\n")
     path.write_text(md)

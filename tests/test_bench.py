@@ -8,9 +8,27 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def cost(data_root, tmp_path) -> subprocess.CompletedProcess:
     "Expected-score regression alone (the cheapest mode) on two probes, one attribute; results and journal under `tmp_path`."
-    return subprocess.run([sys.executable, str(ROOT / 'bench' / 'cost.py'), '--probes', '2', '--attributes', '1', '--skip-paper',
-                           '--modes', 'expected score (transformers)', '--out', str(tmp_path / 'out'), '--journal', str(tmp_path / 'journal')],
-                          capture_output=True, text=True, timeout=900, env={**os.environ, 'ALIGN_NB_DATA': str(data_root)})
+    return subprocess.run(
+        [
+            sys.executable,
+            str(ROOT / 'bench' / 'cost.py'),
+            '--probes',
+            '2',
+            '--attributes',
+            '1',
+            '--skip-paper',
+            '--modes',
+            'expected score (transformers)',
+            '--out',
+            str(tmp_path / 'out'),
+            '--journal',
+            str(tmp_path / 'journal'),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env={**os.environ, 'ALIGN_NB_DATA': str(data_root)},
+    )
 
 def test_cost_benchmark_writes_its_table_and_resumes(data_root, tmp_path):
     first = cost(data_root, tmp_path)

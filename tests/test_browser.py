@@ -62,7 +62,8 @@ def test_steering_explorer_in_jupyterlab(lab):
             page.locator('.lm-MenuBar-itemLabel').get_by_text('Run', exact=True).click()
             page.locator('.lm-Menu-itemLabel').get_by_text('Run All Cells', exact=True).click()
             choice = page.locator('.align-choice')
-            expect(choice).to_have_count(1, timeout=int(os.environ.get('BROWSER_TIMEOUT', 300)) * 1000)  # the explorer ran a real SmolLM2 decision
+            # the explorer ran a real SmolLM2 decision
+            expect(choice).to_have_count(1, timeout=int(os.environ.get('BROWSER_TIMEOUT', 300)) * 1000)
             expect(page.locator('.jp-Notebook-ExecutionIndicator[data-status="idle"]')).to_have_count(1, timeout=60_000)
             news = page.get_by_role('button', name='No', exact=True)  # JupyterLab's "notify about news?" toast
             if news.count(): news.first.click()

@@ -3,7 +3,7 @@ import json, os, subprocess, sys
 
 import pytest
 
-from align_nb.engine import smollm2_path
+from align_nb.sources import smollm2_path
 
 SCHEMA = dict(type='object', required=['choice', 'score'], additionalProperties=False,
               properties=dict(choice=dict(enum=['A', 'B']), score=dict(type='integer', minimum=0, maximum=100)))

@@ -81,7 +81,11 @@ def test_cancel_stops_between_model_calls(data_root):
     assert not ex.run_button.disabled and ex.cancel_button.disabled
 
 def test_errors_show_in_the_widget(data_root, tmp_path):
-    ex = custom_explorer(('comparative-regression', 'random'), backbones=('broken',), engines={'broken': {'kind': 'llamacpp', 'model': str(tmp_path / 'missing.gguf')}})
+    ex = custom_explorer(
+        ('comparative-regression', 'random'),
+        backbones=('broken',),
+        engines={'broken': {'kind': 'llamacpp', 'model': str(tmp_path / 'missing.gguf')}},
+    )
     ex.run_button.click(); ex.wait(600)
     assert 'comparative-regression on broken' in ex.error.value and 'missing.gguf' in ex.error.value
     assert [r.adm for r in ex.history] == ['random']  # the other run still went ahead

@@ -5,7 +5,8 @@ import pandas as pd
 import pytest
 
 from align_nb.core import DataError
-from align_nb.datasets import load_helpsteer2, load_itm, load_mic, load_naacl24, load_opinionqa, make_synthetic_mic
+from align_nb.benchmarks import load_helpsteer2, load_itm, load_mic, load_naacl24, load_opinionqa
+from align_nb.synthetic_raw import make_synthetic_mic
 
 KINDS = ['missing field', 'wrong type', 'out of range', 'empty choices']
 
@@ -34,8 +35,12 @@ def _all_kdma(record, value):
 HS2 = {'missing field': lambda r: _set(r, ['prompt'], KeyError), 'wrong type': lambda r: _set(r, ['responses'], 'two responses'),
        'out of range': lambda r: _set(r, ['labels', 0, 'coherence'], 1.25), 'empty choices': lambda r: dict(r, responses=[], labels=[])}
 
-ALIGN = {'missing field': lambda r: _set(r, ['input', 'choices', 0, 'unstructured'], KeyError), 'wrong type': lambda r: _set(r, ['input', 'choices'], 'A or B'),
-         'out of range': lambda r: _all_kdma(r, 1.5), 'empty choices': lambda r: _set(r, ['input', 'choices'], [])}
+ALIGN = {
+    'missing field': lambda r: _set(r, ['input', 'choices', 0, 'unstructured'], KeyError),
+    'wrong type': lambda r: _set(r, ['input', 'choices'], 'A or B'),
+    'out of range': lambda r: _all_kdma(r, 1.5),
+    'empty choices': lambda r: _set(r, ['input', 'choices'], []),
+}
 
 NAACL = {'missing field': lambda r: _set(r, [0, 'scenario'], KeyError), 'wrong type': lambda r: _set(r, [0, 'choices'], 'A or B'),
          'out of range': lambda r: _set(r, [1, 0], {k: 11.0 for k in r[1][0]}), 'empty choices': lambda r: [dict(r[0], choices=[]), []]}
@@ -61,7 +66,12 @@ def test_naacl24(data_root, tmp_path, kind):
     root = _json_case(data_root, tmp_path, 'triage/naacl24/paper-dataset-1-12.json', NAACL, kind)
     with pytest.raises(DataError, match=r'paper-dataset-1-12\.json: record 1:'): load_naacl24(root=root)
 
-MIC_BAD = {'missing field': ('A', None), 'wrong type': ('moral-vector', 'care'), 'out of range': ('A_agrees', '3'), 'empty choices': ('A', '')}
+MIC_BAD = {
+    'missing field': ('A', None),
+    'wrong type': ('moral-vector', 'care'),
+    'out of range': ('A_agrees', '3'),
+    'empty choices': ('A', ''),
+}
 
 @pytest.mark.parametrize('kind', KINDS)
 def test_mic(tmp_path, kind):

@@ -7,8 +7,9 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 from pydantic import ValidationError
 
 from align_nb.core import Choice, DataError, Probe, Target
-from align_nb.datasets import load_helpsteer2
-from align_nb.metrics import OracleADM, RandomADM, correct_choices, score
+from align_nb.benchmarks import load_helpsteer2
+from align_nb.metrics import correct_choices, score
+from align_nb.reference import OracleADM, RandomADM
 from align_nb.targets import HELPSTEER2_ATTRIBUTES
 
 ATTRS = ['a', 'b', 'c']
@@ -36,7 +37,9 @@ def test_random_choice_is_valid_and_reproducible(probe, target, seed):
     d = RandomADM(seed).decide(probe, target)
     assert 0 <= d.choice < len(probe.choices) and d == RandomADM(seed).decide(probe, target)
 
-bad_values = st.one_of(st.floats(allow_nan=True, allow_infinity=True).filter(lambda x: not 0 <= x <= 1), st.text(), st.none(), st.booleans())
+bad_values = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True).filter(lambda x: not 0 <= x <= 1), st.text(), st.none(), st.booleans()
+)
 
 @given(st.dictionaries(st.text(min_size=1), unit, min_size=1))
 def test_targets_in_range_are_accepted(values):
@@ -48,12 +51,16 @@ def test_targets_out_of_range_or_mistyped_are_rejected(name, v):
 
 # one valid HelpSteer2 record, then corruptions of one field with values of the wrong type or range
 GOOD = dict(prompt='Q?', responses=['a', 'b'], labels=[{a: 0.5 for a in HELPSTEER2_ATTRIBUTES}] * 2)
+# a label out of range / NaN / None
 corruptions = st.one_of(
-    st.sampled_from(list(GOOD)).map(lambda k: {f: v for f, v in GOOD.items() if f != k}),                      # a field missing
-    st.sampled_from(['prompt', 'responses', 'labels']).flatmap(lambda k: st.one_of(st.integers(), st.none(), st.floats()).map(lambda v: dict(GOOD, **{k: v}))),
+    st.sampled_from(list(GOOD)).map(lambda k: {f: v for f, v in GOOD.items() if f != k}),  # a field missing
+    st.sampled_from(['prompt', 'responses', 'labels']).flatmap(
+        lambda k: st.one_of(st.integers(), st.none(), st.floats()).map(lambda v: dict(GOOD, **{k: v}))
+    ),
     st.tuples(st.sampled_from(HELPSTEER2_ATTRIBUTES), bad_values.filter(lambda v: not isinstance(v, str) or not v.strip())).map(
-        lambda kv: dict(GOOD, labels=[dict(GOOD['labels'][0], **{kv[0]: kv[1]}), GOOD['labels'][1]])),            # a label out of range / NaN / None
-    st.integers(0, 1).map(lambda n: dict(GOOD, responses=GOOD['responses'][:n], labels=GOOD['labels'][:n])),     # fewer than 2 choices
+        lambda kv: dict(GOOD, labels=[dict(GOOD['labels'][0], **{kv[0]: kv[1]}), GOOD['labels'][1]])
+    ),
+    st.integers(0, 1).map(lambda n: dict(GOOD, responses=GOOD['responses'][:n], labels=GOOD['labels'][:n])),  # fewer than 2 choices
 )
 
 @settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -14,7 +14,9 @@ EXE = Path(sys.executable).parent / 'align-nb'
 def reproductions(tmp_path_factory, data_root):
     "Every reproduction notebook run once by `align-nb reproduce all` with 2 probes."
     out = tmp_path_factory.mktemp('repro')
-    r = subprocess.run([str(EXE), 'reproduce', 'all', '-p', 'n_probes', '2', '--out', str(out)], capture_output=True, text=True, timeout=3000)
+    r = subprocess.run(
+        [str(EXE), 'reproduce', 'all', '-p', 'n_probes', '2', '--out', str(out)], capture_output=True, text=True, timeout=3000
+    )
     assert r.returncode == 0, r.stderr[-4000:]
     return out
 
@@ -42,13 +44,20 @@ def test_cli_notebook_and_papermill_give_the_same_results(reproductions, tmp_pat
     "The helpsteer2 notebook's run (papermill), the same config from the command line, and from Python, each with its own empty generation cache: identical results.jsonl."
     from align_nb.engine import GenerationCache
     from align_nb.runner import run_config, run_experiment
-    [papermill_run] = (reproductions / 'helpsteer2' / 'runs').glob(f'helpsteer2-{kind}-*')  # one run of this kind (folders are named by config)
+    # one run of this kind (folders are named by config)
+    [papermill_run] = (reproductions / 'helpsteer2' / 'runs').glob(f'helpsteer2-{kind}-*')
     cfg = run_config(papermill_run)
     cfg_file = tmp_path / 'cfg.yaml'
     cfg_file.write_text(yaml.safe_dump(cfg.model_dump(mode='json')))
-    caches = {way: tmp_path / f'{way}-cache' for way in ('cli', 'python')}  # no answer is shared: equal files show determinism, not a cache hit
-    r = subprocess.run([str(EXE), 'run', str(cfg_file), '--quiet', '--out', str(tmp_path / 'cli')], capture_output=True, text=True, timeout=1200,
-                       env={**os.environ, 'ALIGN_NB_CACHE': str(caches['cli'])})
+    # no answer is shared: equal files show determinism, not a cache hit
+    caches = {way: tmp_path / f'{way}-cache' for way in ('cli', 'python')}
+    r = subprocess.run(
+        [str(EXE), 'run', str(cfg_file), '--quiet', '--out', str(tmp_path / 'cli')],
+        capture_output=True,
+        text=True,
+        timeout=1200,
+        env={**os.environ, 'ALIGN_NB_CACHE': str(caches['cli'])},
+    )
     assert r.returncode == 0, r.stderr[-3000:]
     monkeypatch.setenv('ALIGN_NB_CACHE', str(caches['python']))
     run_experiment(cfg, tmp_path / 'python', progress=False)

@@ -132,7 +132,9 @@ background:#f7f7f9;height:100vh;overflow-y:auto;position:sticky;top:0;font-size:
 text-decoration:none}nav a.current{font-weight:bold}nav .section{margin-top:.8em;font-weight:600;color:#555}a.site{font-size:18px;
 font-weight:700;margin-bottom:.5em}main{padding:1em 2em;max-width:980px;overflow-x:auto}pre{background:#f5f5f5;padding:.6em;
 overflow-x:auto}pre.output{background:#fff;border-left:3px solid #ddd}.description{color:#555;font-style:italic}table{border-collapse:
-collapse}td,th{border:1px solid #ddd;padding:2px 6px}img{max-width:100%}""" + HtmlFormatter(cssclass='sourceCode').get_style_defs('.sourceCode')
+collapse}td,th{border:1px solid #ddd;padding:2px 6px}img{max-width:100%}""" + HtmlFormatter(cssclass='sourceCode').get_style_defs(
+    '.sourceCode'
+)
 
 def nav_html(entries, names, titles, here) -> str:
     "The sidebar links, the current page marked."
@@ -165,7 +167,8 @@ def check_links(out: Path) -> list[str]:
             if u.scheme in ('http', 'https', 'mailto') or u.netloc: continue
             target = k if not u.path else posixpath.normpath(posixpath.join(posixpath.dirname(k), unquote(u.path)))
             if target not in pages and not (out / target).exists(): bad.append(f"{k}: {link} (no page {target})"); continue
-            if u.fragment and target in parsed and unquote(u.fragment) not in parsed[target].ids: bad.append(f"{k}: {link} (no #{u.fragment} on {target})")
+            if u.fragment and target in parsed and unquote(u.fragment) not in parsed[target].ids:
+                bad.append(f"{k}: {link} (no #{u.fragment} on {target})")
     return bad
 
 def module_notebooks() -> dict[str, str]:
@@ -191,12 +194,21 @@ def render(proc: Path, out: Path) -> list[str]:
     for p, (meta, body) in rendered.items():
         up = '../' * (len(Path(names[p]).parts) - 1)
         desc = str(meta.get('description') or '')
-        page = PAGE.format(title=html.escape(titles[p]), site=html.escape(site['title']), desc=html.escape(desc), desc_html=html.escape(desc), up=up,
-                           nav=nav_html(entries, names, titles, p), body=relink(add_heading_ids(body), p, names))
+        page = PAGE.format(
+            title=html.escape(titles[p]),
+            site=html.escape(site['title']),
+            desc=html.escape(desc),
+            desc_html=html.escape(desc),
+            up=up,
+            nav=nav_html(entries, names, titles, p),
+            body=relink(add_heading_ids(body), p, names),
+        )
         (out / names[p]).parent.mkdir(parents=True, exist_ok=True)
         (out / names[p]).write_text(page)
     documented = set(pages)
-    problems += [f"module align_nb.{m}: its notebook {nb} has no page in the sidebar" for m, nb in module_notebooks().items() if nb not in documented]
+    problems += [
+        f"module align_nb.{m}: its notebook {nb} has no page in the sidebar" for m, nb in module_notebooks().items() if nb not in documented
+    ]
     problems += check_links(out)
     return problems
 
