@@ -107,7 +107,7 @@ def make_adm(
     return kind.cls(*args, **extra, **params)
 
 # %% ../nbs/13_adms.ipynb #1e6b78da
-register_adm('random')(RandomADM)                  # defined with the metric (`metrics`), which they check
+register_adm('random')(RandomADM)                  # defined in `reference`, where they check the metric
 register_adm('oracle', regressor=True)(OracleADM)  # its decisions carry the true labels as predictions
 
 # %% ../nbs/13_adms.ipynb #7db459a5
@@ -185,12 +185,15 @@ class RegressionADM:
         ok = {a: p for a, p in preds.items() if not p.get('error')}
         # kept in a failed decision too: other targets may need only these
         predictions = [{a: p['values'][i] for a, p in ok.items()} for i in range(len(probe.choices))] if ok else None
+        sampled = {a: p['samples'] for a, p in ok.items() if p.get('samples')}  # every sample, where the method samples
+        samples = [{a: s[i] for a, s in sampled.items()} for i in range(len(probe.choices))] if sampled else None
         if failed:
             return Decision(
                 probe_id=probe.id,
                 choice=None,
                 error='; '.join(f"{a}: {e}" for a, e in failed.items()),
                 predictions=predictions,
+                samples=samples,
                 raw=raw,
                 seconds=seconds,
                 support=support,
@@ -198,7 +201,8 @@ class RegressionADM:
         i, tied = decide_from_predictions(probe, predictions, target, self.metric, self.tie_break, self.seed)
         reasoning = ' '.join(f"{a}: {ok[a]['reasonings'][i]}" for a in target.attributes if ok[a].get('reasonings'))
         return Decision(
-            probe_id=probe.id, choice=i, reasoning=reasoning, predictions=predictions, raw=raw, seconds=seconds, tied=tied, support=support
+            probe_id=probe.id, choice=i, reasoning=reasoning, predictions=predictions, samples=samples, raw=raw, seconds=seconds, tied=tied,
+            support=support,
         )
 
 # %% ../nbs/13_adms.ipynb #49d3e1bc
@@ -215,13 +219,14 @@ def _mean_scores(samples, orders, n_options: int, key=lambda v, l: v[l]['score']
     ok = [(s, o) for s, o in zip(samples, orders) if s.ok]
     count = dict(valid=len(ok), total=len(samples), raw=[s.text for s in samples])
     if not ok: return dict(values=None, reasonings=None, error=f"all {len(samples)} samples failed: {samples[0].error}", **count)
-    vals = np.zeros(n_options)
+    vals, per = np.zeros(n_options), [[] for _ in range(n_options)]
     reasons = [''] * n_options
     for k, (s, o) in enumerate(ok):
         for l, i in zip(letters(n_options), o):
             vals[i] += key(s.value, l) / 100
+            per[i].append(key(s.value, l) / 100)
             if k == 0: reasons[i] = s.value[l].get('reasoning', '') if isinstance(s.value[l], dict) else ''
-    return dict(values=(vals / len(ok)).tolist(), reasonings=reasons, error=None, **count)
+    return dict(values=(vals / len(ok)).tolist(), samples=per, reasonings=reasons, error=None, **count)
 
 # %% ../nbs/13_adms.ipynb #3a56a59f
 @register_adm('comparative-regression', engine=True, few_shot=True, regressor=True, per_attribute=True, sampling=True)
@@ -328,6 +333,7 @@ class PerResponseRegressionADM(RegressionADM):
         ok = [[s for s in row if s.ok] for row in rows]
         return dict(
             values=[float(np.mean([s.value['score'] for s in o])) / 100 for o in ok],
+            samples=[[s.value['score'] / 100 for s in o] for o in ok],
             reasonings=[o[0].value['reasoning'] for o in ok],
             error=None,
             raw=raw,

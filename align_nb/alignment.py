@@ -16,12 +16,15 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from scipy.spatial.distance import jensenshannon
 from scipy.special import logsumexp
 
-from .core import DataError, Target
+from .core import DataError, Decision, Probe, Target
+from .fingerprints import content_key
+from .targets import load_target
 
 # %% auto #0
 __all__ = ['GRID', 'DEFAULT_BANDWIDTH', 'Preds', 'ALIGNMENT_FUNCTIONS', 'EPS', 'KDE', 'DistributionTarget', 'as_distribution',
            'avg_distance', 'sampled_distance', 'likelihood', 'js_distance', 'alignment_distances', 'choose',
-           'read_distribution_target']
+           'AlignmentSpec', 'decision_preds', 'align_decision', 'correct_options', 'read_distribution_target',
+           'read_target_file']
 
 # %% ../nbs/04c_alignment.ipynb #73fa1896
 GRID = np.linspace(0, 1, 201)  # where densities are compared: [0, 1] in steps of 0.005
@@ -77,6 +80,9 @@ class DistributionTarget(BaseModel):
 
     @property
     def attributes(self) -> list[str]: return list(self.values)
+
+    @property
+    def k(self) -> int: return len(self.values)
 
     def kde(self, attribute: str) -> KDE:
         "The attribute's density: its KDE, or a kernel of `DEFAULT_BANDWIDTH` at its point."
@@ -141,7 +147,8 @@ EPS = 1e-9  # distances closer than this are a tie; a zero distance is drawn wit
 
 def alignment_distances(preds: Preds, target, function: str = 'avg_distance', history: Preds | None = None, **kw) -> np.ndarray:
     "Distances of each option under `function`, cumulative over `history` (earlier chosen options' predictions) when given."
-    if function not in ALIGNMENT_FUNCTIONS: raise ValueError(f"alignment function must be one of {sorted(ALIGNMENT_FUNCTIONS)}, got {function!r}")
+    if function not in ALIGNMENT_FUNCTIONS:
+        raise ValueError(f"alignment function must be one of {sorted(ALIGNMENT_FUNCTIONS)}, got {function!r}")
     if history:
         attrs = as_distribution(target).attributes
         preds = [{a: [v for h in history for v in h.get(a, [])] + list(p.get(a, [])) for a in attrs} for p in preds]
@@ -162,6 +169,42 @@ def choose(preds: Preds, target, function: str = 'avg_distance', mode: Literal['
     else: weight = 1 / np.maximum(d if mode == 'aligned' else d.max() - d, EPS)
     p = weight / weight.sum()
     return dict(choice=rng.choices(range(len(d)), weights=p)[0], tied=False, distances=d.tolist(), probabilities=p.tolist())
+
+# %% ../nbs/04c_alignment.ipynb #eb7d6772
+class AlignmentSpec(BaseModel):
+    "How a decision maker chooses from its predictions: the alignment function, aligned or misaligned, argmax or probabilistic, the distance."
+    model_config = ConfigDict(extra='forbid', frozen=True)
+    function: Literal[tuple(ALIGNMENT_FUNCTIONS)] = 'avg_distance'
+    mode: Literal['aligned', 'misaligned'] = 'aligned'
+    selection: Literal['argmax', 'probabilistic'] = 'argmax'
+    metric: Literal['euclidean', 'l1'] = 'euclidean'
+
+    @property
+    def is_default(self) -> bool: return self == AlignmentSpec()
+
+def decision_preds(decision: Decision) -> Preds | None:
+    "Per choice, each attribute's sampled values (`decision.samples`, else the mean prediction as one sample)."
+    if not decision.predictions: return None
+    samples = decision.samples or [{} for _ in decision.predictions]
+    return [{a: list(s.get(a) or [v]) for a, v in p.items()} for p, s in zip(decision.predictions, samples)]
+
+def align_decision(decision: Decision, probe: Probe, target, spec: AlignmentSpec, seed=0) -> Decision:
+    "`decision` re-chosen from its stored predictions under `spec` and `target` (a failed decision stays failed)."
+    preds = decision_preds(decision)
+    if decision.failed or preds is None: return decision
+    key = content_key('align', seed, probe.id, getattr(target, 'name', ''))
+    c = choose(preds, target, spec.function, spec.mode, spec.selection, seed=key, metric=spec.metric,
+               rng=np.random.default_rng(int(key[:8], 16)))
+    return decision.model_copy(update=dict(choice=c['choice'], tied=c['tied']))
+
+def correct_options(probe: Probe, target, spec: AlignmentSpec = AlignmentSpec()) -> list[int] | None:
+    "The choices `spec`'s function picks (aligned, argmax) from the true labels; None when every choice ties or a label is missing."
+    t = as_distribution(target)
+    if any(a not in (c.values or {}) for c in probe.choices for a in t.attributes): return None
+    function = 'avg_distance' if spec.function == 'sampled_distance' else spec.function
+    d = alignment_distances([{a: [c.values[a]] for a in t.attributes} for c in probe.choices], t, function, metric=spec.metric)
+    best = np.flatnonzero(d <= d.min() + EPS).tolist()
+    return None if len(best) == len(probe.choices) else best
 
 # %% ../nbs/04c_alignment.ipynb #0ee0a8fd
 def _kdma_entry(entry: dict, path, i: int):
@@ -198,3 +241,13 @@ def read_distribution_target(path) -> DistributionTarget:
         try: return DistributionTarget(values=data['values'], name=str(data.get('name') or path.stem))
         except ValueError as e: raise DataError(path, 'values', str(e)) from None
     raise DataError(path, 'file', "expected align-system's `kdma_values` or align_nb's `values`")
+
+def read_target_file(path) -> Target | DistributionTarget:
+    "Any target file: an `attribute: value` mapping (JSON or YAML), the `values:` form with densities, or an align-system alignment_target YAML; all points give a `Target`."
+    path = Path(path)
+    try: data = yaml.safe_load(path.read_text(encoding='utf-8'))  # JSON is YAML
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as e: raise DataError(path, 'file', f"cannot read target: {e}") from None
+    if isinstance(data, dict) and not {'kdma_values', 'values'} & set(data): return load_target(path)
+    t = read_distribution_target(path)
+    if any(isinstance(v, KDE) for v in t.values.values()): return t
+    return Target(values=dict(t.values), name=t.name)

@@ -17,7 +17,8 @@ from .benchmarks import BENCHMARKS
 from .backbones import SHORTCUTS
 from .metrics import summarize
 from .reproduce import REPRODUCTIONS, reproduce
-from .runner import run_experiment, score_run, to_align_io
+from .align_io import export_align_system, is_align_system_run, read_align_system_run, target_from_id
+from .runner import run_experiment, score_run
 from .sweep import sweep_cli
 
 # %% auto #0
@@ -52,7 +53,9 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument('--out', required=True, help='run directory (resumed when it exists)')
     r.add_argument('--quiet', action='store_true', help='no progress bar')
     s = sub.add_parser('score', help="accuracy of a run, for its targets or others")
-    s.add_argument('run', help='run directory'); s.add_argument('--targets', nargs='+', help="target names, or 'all'")
+    s.add_argument('run', help='run directory, or an align-system run folder')
+    s.add_argument('--targets', nargs='+', help="target names, or 'all'")
+    s.add_argument('--target', help="an align-system run's target id (e.g. 'ADEPT-DryRun-Moral judgement-0.2') where the run names none")
     s.add_argument('--by', default='k', choices=['k', 'target', 'none'], help='rows of the table')
     rp = sub.add_parser('reproduce', help='run reproduction notebooks with papermill')
     rp.add_argument('name', help=f"{', '.join(REPRODUCTIONS)} or all")
@@ -60,8 +63,8 @@ def _parser() -> argparse.ArgumentParser:
         '-p', nargs=2, action='append', default=[], metavar=('KEY', 'VALUE'), help='a notebook parameter (value parsed as YAML)'
     )
     rp.add_argument('--out', default='reproductions', help='output folder; one subfolder per notebook')
-    e = sub.add_parser('export', help="write a run as ALIGN's input_output.json")
-    e.add_argument('run', help='run directory'); e.add_argument('--out', help='file (default: <run>/input_output.json)')
+    e = sub.add_parser('export', help="write a run as align-system experiment folders (one per target), which align-browser reads")
+    e.add_argument('run', help='run directory'); e.add_argument('--out', required=True, help='folder to write <run>/<target>/ into')
     sub.add_parser('list', help='benchmarks, decision makers and engine shortcuts')
     sw = sub.add_parser('sweep', help='run (or resume) a grid of experiments, locally or on Ray (see align_nb.sweep)')
     sw.add_argument('sweep', help='sweep YAML file'); sw.add_argument('--out', required=True, help='results root (resumed when it exists)')
@@ -86,15 +89,20 @@ def _command(a: argparse.Namespace) -> int:
             print(f"executed notebook: {executed}\n")
         return 0
     if a.cmd == 'export':
-        print(to_align_io(a.run, a.out)); return 0
+        for folder in export_align_system(a.run, a.out): print(folder)
+        return 0
     if a.cmd == 'list':
         print('benchmarks:', ', '.join(BENCHMARKS)); print('engines:', ', '.join(SHORTCUTS), '(or a config with kind)')
         print('decision makers:\n' + kinds_table().to_markdown(index=False)); return 0
     if a.cmd == 'run':
         a = argparse.Namespace(run=run_experiment(a.config, a.out, a.overrides, progress=not a.quiet), targets=None, by='k')
+    by = None if a.by == 'none' else a.by
+    if is_align_system_run(a.run):
+        res = read_align_system_run(a.run, target_from_id(a.target) if a.target else None).results()
+        print(summarize(res, by=by).round(1).fillna('–').to_markdown(index=False)); return 0
     targets = 'all' if a.targets == ['all'] else a.targets
     # no interval: '–'
-    print(summarize(score_run(a.run, targets), by=None if a.by == 'none' else a.by).round(1).fillna('–').to_markdown(index=False))
+    print(summarize(score_run(a.run, targets), by=by).round(1).fillna('–').to_markdown(index=False))
     return 0
 
 def main(argv=None) -> int:

@@ -183,6 +183,7 @@ class Decision(_Model):
     choice: int | None = Field(ge=0)
     reasoning: str = ''
     predictions: list[dict[str, float]] | None = None  # predicted attribute values per choice
+    samples: list[dict[str, list[float]]] | None = None  # every valid sample's value behind each prediction, per choice
     raw: Any = None  # raw model output(s)
     seconds: float = Field(default=0.0, ge=0)
     error: str | None = None

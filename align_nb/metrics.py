@@ -18,7 +18,7 @@ from .core import ADM, Decision, Probe, Target
 
 # %% auto #0
 __all__ = ['METRICS', 'RESULT_COLUMNS', 'MIN_CI_PROBES', 'distances', 'closest', 'correct_choices', 'target_key', 'score',
-           'evaluate', 'accuracy_ci', 'summarize', 'plot_accuracy']
+           'score_against', 'evaluate', 'accuracy_ci', 'summarize', 'plot_accuracy']
 
 # %% ../nbs/04_metrics.ipynb #4e58d08a
 METRICS = ('euclidean', 'l1')
@@ -47,7 +47,10 @@ def target_key(target: Target) -> str:
 # %% ../nbs/04_metrics.ipynb #e9c6201f
 def score(decision: Decision, probe: Probe, target: Target, metric: str = 'euclidean') -> dict | None:
     "One result row for `decision` on `probe` under `target`, or None if the probe is skipped (all tied)."
-    best = correct_choices(probe, target, metric)
+    return score_against(decision, probe, target, correct_choices(probe, target, metric))
+
+def score_against(decision: Decision, probe: Probe, target, best: list[int] | None) -> dict | None:
+    "The result row of `decision` given the correct choices `best` (None: the probe is skipped), for any rule of correctness."
     if best is None: return None
     if decision.choice is not None and decision.choice >= len(probe.choices):
         raise ValueError(f"decision for {probe.id} chose {decision.choice} but the probe has {len(probe.choices)} choices")

@@ -15,7 +15,9 @@ import numpy as np
 import pandas as pd
 from fastcore.basics import patch
 
+from .align_io import is_align_system_run, read_align_system_run
 from .benchmarks import Benchmark, load_benchmark
+from .core import Target
 from .metrics import summarize
 from .prompts import letters
 from .runner import ExperimentConfig, read_results, run_config, score_run
@@ -26,17 +28,20 @@ __all__ = ['FILTERS', 'find_runs', 'backbone_name', 'adm_name', 'load_runs', 'ac
 
 # %% ../nbs/18_results_explorer.ipynb #5db4fb3b
 def find_runs(paths: str | Path | list) -> list[Path]:
-    "Every run folder (holding config.json and results.jsonl) at or below each of `paths`, in order."
+    "Every run folder at or below each of `paths`, in order: align_nb's (config.json beside results.jsonl) and align-system's (input_output.json)."
     paths = [paths] if isinstance(paths, (str, Path)) else list(paths)
     runs = []
     for p in map(Path, paths):
         if not p.exists(): raise FileNotFoundError(f"{p}: no such folder")
+        ours = [p / 'config.json'] if (p / 'config.json').exists() else p.rglob('config.json')
+        theirs = [p / 'input_output.json'] if (p / 'input_output.json').exists() else p.rglob('input_output.json')
         found = sorted(
-            c.parent
-            for c in ([p / 'config.json'] if (p / 'config.json').exists() else p.rglob('config.json'))
-            if (c.parent / 'results.jsonl').exists()
+            {c.parent for c in ours if (c.parent / 'results.jsonl').exists()} | {c.parent for c in theirs if is_align_system_run(c.parent)}
         )
-        if not found: raise FileNotFoundError(f"{p}: no run folders (a config.json beside a results.jsonl) at or below it")
+        if not found:
+            raise FileNotFoundError(
+                f"{p}: no run folders (a config.json beside a results.jsonl, or align-system's input_output.json) at or below it"
+            )
         runs += [r for r in found if r not in runs]
     return runs
 
@@ -52,10 +57,14 @@ def adm_name(cfg: ExperimentConfig) -> str:
     return cfg.adm.kind + (f" {json.dumps(p, sort_keys=True, separators=(',', '='))}" if p else '')
 
 # %% ../nbs/18_results_explorer.ipynb #f36b6c1d
-def load_runs(paths: str | Path | list) -> pd.DataFrame:
-    "One row per (run, target, probe): `score_run`'s columns plus run, benchmark, adm, backbone and seed."
+def load_runs(paths: str | Path | list, target: Target | None = None) -> pd.DataFrame:
+    "One row per (run, target, probe): `score_run`'s columns plus run, benchmark, adm, backbone and seed; `target` scores align-system runs that name none."
     frames = []
     for r in find_runs(paths):
+        if is_align_system_run(r):
+            a = read_align_system_run(r, target)
+            frames.append(a.results().assign(run=str(r), benchmark='align-system', adm=a.adm, backbone=a.backbone, seed=0))
+            continue
         cfg = run_config(r)
         frames.append(
             score_run(r).assign(run=str(r), benchmark=cfg.benchmark, adm=adm_name(cfg), backbone=backbone_name(cfg), seed=cfg.seed)
@@ -115,13 +124,20 @@ def run_benchmark(run_dir: str | Path) -> Benchmark:
     "The benchmark a run was made on (loaded once per config)."
     return _benchmark(run_config(run_dir).model_dump_json())
 
-def predictions_frame(run_dir: str | Path) -> pd.DataFrame:
+def _stored_decisions(run_dir: str | Path, target: Target | None = None):
+    "(probe, {target name: stored decision as a dict}) for each probe of an align_nb or align-system run."
+    if is_align_system_run(run_dir):
+        a = read_align_system_run(run_dir, target)
+        for pid, p in a.probes.items(): yield p, {a.target.name: a.decisions[pid].model_dump(mode='json')}
+        return
+    probes = {p.id: p for p in run_benchmark(run_dir).probes}
+    for row in read_results(run_dir): yield probes[row['probe_id']], row['decisions']
+
+def predictions_frame(run_dir: str | Path, target: Target | None = None) -> pd.DataFrame:
     "One row per (probe, option, attribute) a run predicted: predicted and true value (NaN where unlabelled)."
-    bench, rows = run_benchmark(run_dir), []
-    probes = {p.id: p for p in bench.probes}
-    for row in read_results(run_dir):
-        preds = next((d['predictions'] for d in row['decisions'].values() if d.get('predictions')), None)
-        p = probes[row['probe_id']]
+    rows = []
+    for p, stored in _stored_decisions(run_dir, target):
+        preds = next((d['predictions'] for d in stored.values() if d.get('predictions')), None)
         for i, pred in enumerate(preds or []):
             for a, v in pred.items():
                 rows.append(dict(probe_id=p.id, option=i, attribute=a, predicted=v, true=(p.choices[i].values or {}).get(a, np.nan)))
@@ -147,11 +163,11 @@ def plot_predicted_vs_true(preds: pd.DataFrame, ax=None):
 # %% ../nbs/18_results_explorer.ipynb #e8220d4a
 def _esc(s) -> str: return html.escape(str(s))
 
-def probe_html(results: pd.DataFrame, probe_id: str, max_targets: int = 12) -> str:
+def probe_html(results: pd.DataFrame, probe_id: str, max_targets: int = 12, target: Target | None = None) -> str:
     "HTML for one probe: its question, options with true values, and each run's decisions with reasoning."
     rows = results[results.probe_id == probe_id]
     if rows.empty: return f"<i>no results for probe {_esc(probe_id)}</i>"
-    p = run_benchmark(rows.run.iloc[0]).probe(probe_id)
+    p = next(q for q, _ in _stored_decisions(rows.run.iloc[0], target) if q.id == probe_id)
     L = letters(len(p.choices))
     opts = ''.join(
         f"<li><b>{l}</b> {_esc(c.text[:500])}<br><span style='color:#666;font-size:85%'>{_esc(', '.join(f'{a} {v:.2f}' for a, v in (c.values or {}).items()))}</span></li>"
@@ -159,7 +175,7 @@ def probe_html(results: pd.DataFrame, probe_id: str, max_targets: int = 12) -> s
     )
     out = [f"<h4>{_esc(p.id)}</h4><p>{_esc(p.prompt[:1500])}</p><ol style='list-style:none;padding-left:0'>{opts}</ol>"]
     for run, g in rows.groupby('run', sort=False):
-        stored = next((r['decisions'] for r in read_results(run) if r['probe_id'] == probe_id), {})
+        stored = next((s for q, s in _stored_decisions(run, target) if q.id == probe_id), {})
         trs = []
         for _, s in g.head(max_targets).iterrows():
             d = stored.get(s.target, {})
@@ -179,8 +195,8 @@ FILTERS = ('benchmark', 'adm', 'backbone', 'seed', 'k', 'target')
 
 class ResultsExplorer:
     "Load run folders and explore them: filters, accuracy with CIs, plots, and single probes."
-    def __init__(self, paths: str | Path | list | None = None):
-        self.results, self._preds = pd.DataFrame(), {}
+    def __init__(self, paths: str | Path | list | None = None, target: Target | None = None):
+        self.results, self._preds, self.target = pd.DataFrame(), {}, target  # target: for align-system runs that name none
         self.paths = W.Text(
             value=', '.join(map(str, [paths] if isinstance(paths, (str, Path)) else paths or [])),
             description='run folders',
@@ -209,7 +225,7 @@ class ResultsExplorer:
 def load(self: ResultsExplorer, paths=None):
     "Load the run folders in `paths` (default: the text box) and fill the filters."
     if paths is not None: self.paths.value = ', '.join(map(str, [paths] if isinstance(paths, (str, Path)) else paths))
-    try: self.results = load_runs([p.strip() for p in self.paths.value.split(',') if p.strip()])
+    try: self.results = load_runs([p.strip() for p in self.paths.value.split(',') if p.strip()], self.target)
     except Exception as e: self.status.value = f"<span style='color:#b00020'>⚠ {_esc(e)}</span>"; return
     self._preds = {}
     self._quiet = True
@@ -249,9 +265,9 @@ def refresh(self: ResultsExplorer):
 
 @patch
 def _predictions(self: ResultsExplorer, run: str) -> pd.DataFrame:
-    if run not in self._preds: self._preds[run] = predictions_frame(run)
+    if run not in self._preds: self._preds[run] = predictions_frame(run, self.target)
     return self._preds[run]
 
 @patch
 def _show_probe(self: ResultsExplorer):
-    self.detail.value = probe_html(self.filtered(), self.probe.value) if self.probe.value else ''
+    self.detail.value = probe_html(self.filtered(), self.probe.value, target=self.target) if self.probe.value else ''

@@ -17,14 +17,17 @@ from tqdm.auto import tqdm
 
 import align_nb.baselines  # registers the learned baselines' kinds beside those of adms
 from .adms import adm_kind, check_adm_params, decide_from_predictions, make_adm
+from .alignment import AlignmentSpec, DistributionTarget, align_decision, correct_options, read_target_file
 from .core import Decision, Probe, Target, explain_errors, append_line, read_jsonl, write_atomic
 from .benchmarks import BENCHMARKS, Benchmark, load_benchmark
 from .backbones import EngineConfig, engine_config, load_engine
-from .metrics import RESULT_COLUMNS, correct_choices, score
+from .metrics import RESULT_COLUMNS, correct_choices, score, score_against
+from .targets import check_target
 
 # %% auto #0
-__all__ = ['StrictModel', 'ADMSpec', 'ExperimentConfig', 'read_yaml_mapping', 'load_config', 'select_probes', 'select_targets',
-           'build_adm', 'read_results', 'run_experiment', 'run_config', 'score_run', 'to_align_io']
+__all__ = ['StrictModel', 'ADMSpec', 'ExperimentConfig', 'read_yaml_mapping', 'load_config', 'select_probes',
+           'experiment_targets', 'select_targets', 'build_adm', 'read_results', 'run_experiment', 'run_config',
+           'run_decisions', 'score_run']
 
 # %% ../nbs/15_runner.ipynb #7046ad7f
 class StrictModel(BaseModel):
@@ -52,7 +55,10 @@ class ExperimentConfig(StrictModel):
     benchmark: Literal[tuple(BENCHMARKS)]
     loader: dict[str, Any] = {}          # keyword arguments of the benchmark's loader (split, groups, phase...)
     n_probes: int | None = Field(None, ge=1)  # a seeded sample of this many probes; None: all
-    targets: list[str] | None = None      # target names; None: every target of the benchmark
+    targets: list[str] | None = None      # target names; None: every target of the benchmark (none when target_files are given)
+    # targets of your own: point or density, align_nb's or align-system's format (alignment.read_target_file)
+    target_files: list[str] = []
+    alignment: AlignmentSpec = AlignmentSpec()  # how a regressor chooses from its predictions; the default is both papers' rule
     adm: ADMSpec
     engine: EngineConfig | None = None
     seed: int = 0                         # the decision maker's randomness: option orders, sampling, tie breaks
@@ -62,6 +68,11 @@ class ExperimentConfig(StrictModel):
     def _no_wasted_work(self):
         "Refuse settings that pay for model calls (or an example pool) and throw them away; warn where some samples may repeat."
         kind, p = self.adm.kind, self.adm.params
+        if not self.alignment.is_default and not adm_kind(kind).regressor:
+            raise ValueError(
+                f"alignment: {self.alignment.function} ({self.alignment.mode}, {self.alignment.selection}) chooses from predicted "
+                f"values, and the {kind} decision maker predicts none: use a regressor, or leave alignment out"
+            )
         counts = [p.get('n_positive', 1), p.get('n_negative', 0)] if kind == 'prompt-aligned' else [p.get('n_samples', 1)]
         if max(counts) > 1 and not p.get('temperature', 0.0):
             what = f"{max(counts)} samples of one prompt at temperature 0"
@@ -107,8 +118,10 @@ def load_config(spec: str | Path | dict, overrides: list[str] = ()) -> Experimen
     src = 'config' if isinstance(spec, dict) else spec
     try:
         if isinstance(raw.get('engine'), str): raw['engine'] = engine_config(raw['engine']).model_dump()
-        return ExperimentConfig.model_validate(raw)
+        cfg = ExperimentConfig.model_validate(raw)
     except (ValidationError, ValueError) as e: raise ValueError(f"{src}: invalid config: {explain_errors(e) if isinstance(e, ValidationError) else e}") from None
+    for f in cfg.target_files: read_target_file(f)  # a bad or pickled target file is refused here, before anything runs
+    return cfg
 
 # %% ../nbs/15_runner.ipynb #7e0dada7
 def select_probes(bench: Benchmark, n: int | None, seed: int) -> list[Probe]:
@@ -116,6 +129,16 @@ def select_probes(bench: Benchmark, n: int | None, seed: int) -> list[Probe]:
     if n is None or n >= len(bench.probes): return list(bench.probes)
     keep = set(random.Random(seed).sample(range(len(bench.probes)), n))
     return [p for i, p in enumerate(bench.probes) if i in keep]
+
+def experiment_targets(cfg: ExperimentConfig, bench: Benchmark) -> list:
+    "The experiment's targets: the benchmark's named in `cfg.targets` (all, unless `target_files` are given) and those of `target_files`, checked against the benchmark's attributes."
+    named = select_targets(bench, cfg.targets) if cfg.targets is not None or not cfg.target_files else []
+    own = [check_target(read_target_file(f), bench.attribute_names, f) for f in cfg.target_files]
+    clash = sorted({t.name for t in own} & {t.name for t in named}) or sorted(
+        n for n in {t.name for t in own} if [t.name for t in own].count(n) > 1
+    )
+    if clash: raise ValueError(f"target name(s) {clash} given twice: rename the file (a target is named by its id, or its file name)")
+    return named + own
 
 def select_targets(bench: Benchmark, names: list[str] | None) -> list[Target]:
     "The benchmark's targets named in `names` (all when None); an unknown name is an error that lists the known ones."
@@ -160,6 +183,30 @@ def read_results(run_dir: str | Path) -> list[dict]:
     "The complete result lines of a run (a truncated last line, from a crash mid-write, is left out)."
     return read_jsonl(Path(run_dir) / 'results.jsonl')
 
+def _recorded_targets(meta: dict) -> list:
+    "The targets of a run's own target files, as the run recorded them (so scoring never needs the files again)."
+    out = []
+    for t in meta.get('own_targets', []):
+        dist = any(isinstance(v, dict) for v in t['values'].values())
+        out.append(DistributionTarget.model_validate(t) if dist else Target.model_validate(t))
+    return out
+
+def _run_targets(cfg: ExperimentConfig, bench: Benchmark, meta: dict | None) -> list:
+    "A run's targets: from its config, with its own target files' as the run recorded them once it started (never read again)."
+    if meta is None or 'own_targets' not in meta: return experiment_targets(cfg, bench)
+    return (select_targets(bench, cfg.targets) if cfg.targets is not None or not cfg.target_files else []) + _recorded_targets(meta)
+
+def _correct(p: Probe, t, spec: AlignmentSpec, metric: str = 'euclidean') -> list[int] | None:
+    "The correct choices of `p` under `t`: the metric's for a point target and the default rule, else the rule's own (`correct_options`)."
+    if spec.is_default and isinstance(t, Target): return correct_choices(p, t, metric)
+    return correct_options(p, t, spec)
+
+def _decide(adm, p: Probe, t, cfg: ExperimentConfig) -> Decision:
+    "The decision for target `t`: the ADM's own (a density target asked as its point), re-chosen under `cfg.alignment` where that is not the default."
+    d = adm.decide(p, t.point() if isinstance(t, DistributionTarget) else t)
+    if cfg.alignment.is_default and isinstance(t, Target): return d
+    return align_decision(d, p, t, cfg.alignment, cfg.seed)
+
 def _tokens(adm) -> tuple[int, int]:
     "Prompt and completion tokens the ADM's engine has used so far ((0, 0) without an engine)."
     u = getattr(getattr(adm, 'engine', None), 'usage', None)
@@ -177,7 +224,8 @@ def run_experiment(
     if meta is not None and _resolved(meta['config']) != resolved:
         raise ValueError(f"{run_dir} holds a run of another config; use a new directory (was {meta['config']}, now {resolved})")
     bench = load_benchmark(cfg.benchmark, **cfg.loader)
-    probes, targets = select_probes(bench, cfg.n_probes, cfg.probe_seed), select_targets(bench, cfg.targets)
+    probes = select_probes(bench, cfg.n_probes, cfg.probe_seed)
+    targets = _run_targets(cfg, bench, meta)
     done = {r['probe_id'] for r in read_jsonl(res_path, repair=True)}  # a torn last line (power cut) is cut: the complete lines are kept
     todo = [p for p in probes if p.id not in done]
     adm = build_adm(cfg, bench) if todo else None
@@ -189,7 +237,8 @@ def run_experiment(
         )
     if meta is None:  # the folder appears only once the config, probes, targets and decision maker are good
         run_dir.mkdir(parents=True, exist_ok=True)
-        meta = dict(config=resolved, versions=_versions(), fingerprint=now, started=time.strftime('%Y-%m-%dT%H:%M:%S'))
+        meta = dict(config=resolved, versions=_versions(), fingerprint=now, started=time.strftime('%Y-%m-%dT%H:%M:%S'),
+                    own_targets=[t.model_dump(mode='json') for t in targets if t.name not in {b.name for b in bench.targets}])
         write_atomic(meta_path, json.dumps(meta, indent=1))
     prepare, bar = getattr(adm, 'prepare', None), tqdm(total=len(todo), desc=f"{cfg.adm.kind} on {cfg.benchmark}", disable=not progress)
     for start in range(0, len(probes), chunk):  # chunks of the whole probe list, so a resumed run batches exactly as an uninterrupted one
@@ -200,10 +249,10 @@ def run_experiment(
         share = [(b - a) / len(part) for a, b in zip((t0, *tok0), (time.perf_counter(), *_tokens(adm)))]  # each probe's part of that cost
         for p in part:
             t1, tok1 = time.perf_counter(), _tokens(adm)
-            scorable = [t for t in targets if correct_choices(p, t) is not None]
+            scorable = [t for t in targets if _correct(p, t, cfg.alignment) is not None]
             # keep a regressor's predictions, to re-score other targets later
             if not scorable and getattr(adm, 'rescorable', False): scorable = targets[:1]
-            decisions = {t.name: adm.decide(p, t).model_dump(mode='json', exclude={'seconds'}) for t in scorable}
+            decisions = {t.name: _decide(adm, p, t, cfg).model_dump(mode='json', exclude={'seconds'}) for t in scorable}
             append_line(res_path, dict(probe_id=p.id, decisions=decisions))  # one write per probe: a kill leaves whole lines
             cost = [b - a + sh for a, b, sh in zip((t1, *tok1), (time.perf_counter(), *_tokens(adm)), share)]
             append_line(
@@ -220,6 +269,11 @@ def run_config(run_dir: str | Path) -> ExperimentConfig:
     path = Path(run_dir) / 'config.json'
     if not path.exists(): raise FileNotFoundError(f"{path} not found: {run_dir} is not a run directory")
     return ExperimentConfig.model_validate(json.loads(path.read_text())['config'])
+
+def _stored_samples(stored: dict) -> list[dict] | None:
+    "A probe's stored samples of each prediction, merged over its decisions (None where none were kept)."
+    kept = [d['samples'] for d in stored.values() if d.get('samples')]
+    return [{a: v for q in per_choice for a, v in q.items()} for per_choice in zip(*kept)] if kept else None
 
 def _stored(stored: dict) -> tuple[list[dict] | None, dict]:
     "A probe's stored predictions, merged over its decisions (a failed decision keeps those that succeeded), and each failed attribute's error."
@@ -242,48 +296,33 @@ def _rescore(
         "(the run never predicted them: run the experiment with that target)"
     )
 
-def score_run(run_dir: str | Path, targets: list[str] | str | None = None, metric: str = 'euclidean') -> pd.DataFrame:
-    "One row per (target, probe) like `evaluate`, from a run's stored decisions; other `targets` (or `'all'`) are decided from stored predictions (ties broken as the run's ADM breaks them)."
+def run_decisions(run_dir: str | Path, targets: list[str] | str | None = None, metric: str = 'euclidean', scorable_only: bool = True):
+    "Every (probe, target, decision) of a run, in order: stored decisions, and a regressor's decisions for other `targets` (or `'all'`) from its stored predictions."
     cfg = run_config(run_dir)
     bench = load_benchmark(cfg.benchmark, **cfg.loader)
-    names = None if targets == 'all' else targets if targets is not None else cfg.targets
-    tgts, probes = select_targets(bench, names), {p.id: p for p in bench.probes}
-    out = []
+    ran = {t.name: t for t in _run_targets(cfg, bench, json.loads((Path(run_dir) / 'config.json').read_text()))}
+    if targets == 'all': tgts = list(bench.targets) + [t for n, t in ran.items() if n not in {b.name for b in bench.targets}]
+    elif targets is not None: tgts = [ran[n] if n in ran else select_targets(bench, [n])[0] for n in targets]
+    else: tgts = list(ran.values())
+    probes = {p.id: p for p in bench.probes}
     for row in read_results(run_dir):
         p, stored = probes[row['probe_id']], row['decisions']
         preds, errors = _stored(stored)  # once per probe, for every target it is re-scored against
+        samples = _stored_samples(stored)
         for t in tgts:
-            if correct_choices(p, t, metric) is None: continue
+            if _correct(p, t, cfg.alignment, metric) is None and (scorable_only or t.name not in stored): continue
             if t.name in stored: d = Decision.model_validate(stored[t.name])
             elif adm_kind(cfg.adm.kind).regressor:
-                d = _rescore(p, preds, errors, t, metric, cfg.adm.params.get('tie_break', 'random'), cfg.seed, run_dir)
+                point = t.point() if isinstance(t, DistributionTarget) else t
+                d = _rescore(p, preds, errors, point, metric, cfg.adm.params.get('tie_break', 'random'), cfg.seed, run_dir)
+                if not (cfg.alignment.is_default and isinstance(t, Target)):
+                    d = align_decision(d.model_copy(update=dict(predictions=preds, samples=samples)), p, t, cfg.alignment, cfg.seed)
             else: raise ValueError(f"{run_dir}: probe {p.id} has no decision for target {t.name!r} and no stored predictions to re-score it (the {cfg.adm.kind} ADM is not a regressor)")
-            out.append(score(d, p, t, metric))
-    return pd.DataFrame(out, columns=RESULT_COLUMNS)
+            yield p, t, d
 
-# %% ../nbs/15_runner.ipynb #092a8014
-def to_align_io(run_dir: str | Path, path: str | Path | None = None) -> Path:
-    "Write a run's decisions as ALIGN's input_output.json (default: `<run_dir>/input_output.json`)."
-    cfg = run_config(run_dir)
-    bench = load_benchmark(cfg.benchmark, **cfg.loader)
-    probes, records = {p.id: p for p in bench.probes}, []
-    for row in read_results(run_dir):
-        p = probes[row['probe_id']]
-        choices = [dict(action_id=f"{p.id}.action_{j}", unstructured=c.text, kdma_association=c.values) for j, c in enumerate(p.choices)]
-        for target, d in row['decisions'].items():
-            out = None
-            if d['choice'] is not None:
-                chosen = dict(choices[d['choice']], justification=d['reasoning'])
-                if d.get('predictions'): chosen['kdma_association'] = d['predictions'][d['choice']]
-                out = dict(choice=d['choice'], action=chosen)
-            records.append(
-                dict(
-                    input=dict(scenario_id=p.meta.get('scenario_id') or p.id, state=p.prompt, full_state=p.state, choices=choices),
-                    label=[c.values for c in p.choices],
-                    output=out,
-                    alignment_target=target,
-                    error=d['error'],
-                )
-            )
-    path = Path(path) if path else Path(run_dir) / 'input_output.json'
-    return write_atomic(path, json.dumps(records, indent=1))
+def score_run(run_dir: str | Path, targets: list[str] | str | None = None, metric: str = 'euclidean') -> pd.DataFrame:
+    "One row per (target, probe) like `evaluate`, from a run's stored decisions; other `targets` (or `'all'`) are decided from stored predictions (ties broken as the run's ADM breaks them)."
+    spec = run_config(run_dir).alignment
+    rows = [score(d, p, t, metric) if spec.is_default and isinstance(t, Target) else score_against(d, p, t, _correct(p, t, spec, metric))
+            for p, t, d in run_decisions(run_dir, targets, metric)]
+    return pd.DataFrame(rows, columns=RESULT_COLUMNS)

@@ -9,7 +9,7 @@ exported module, and every internal link and #anchor resolving. Exits 1 with the
     python tools/render_docs.py [--no-process] [--proc _proc] [--out _docs]
 """
 from __future__ import annotations
-import argparse, html, json, posixpath, re, sys
+import argparse, html, json, posixpath, re, shutil, sys
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -191,6 +191,7 @@ def render(proc: Path, out: Path) -> list[str]:
     titles = {p: str(meta.get('title') or Path(p).stem) for p, (meta, _) in rendered.items()}
     out.mkdir(parents=True, exist_ok=True)
     (out / 'site.css').write_text(CSS)
+    if (proc / 'images').is_dir(): shutil.copytree(proc / 'images', out / 'images', dirs_exist_ok=True)  # screenshots the pages show
     for p, (meta, body) in rendered.items():
         up = '../' * (len(Path(names[p]).parts) - 1)
         desc = str(meta.get('description') or '')

@@ -1,0 +1,77 @@
+"""align-browser, align-system's own results viewer from the package registry, reads align_nb's exported runs.
+
+Two align_nb runs (random and the oracle on HelpSteer2) are exported as align-system experiment folders;
+align-browser builds its static site from them; the manifest must list each experiment with its
+decision maker, backbone, target and decisions; headless Chromium then opens the site and the page must
+show our decision makers. The screenshot goes to `artifacts/align_browser/`."""
+import functools, http.server, json, shutil, subprocess, sys, threading
+from pathlib import Path
+
+import pytest
+import yaml
+
+from align_nb.align_io import export_align_system
+from align_nb.runner import read_results, run_experiment
+
+ROOT = Path(__file__).resolve().parents[1]
+ARTIFACTS = ROOT / 'artifacts' / 'align_browser'
+CHROMIUM = '/usr/bin/chromium'
+FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
+         '--disable-component-update', '--disable-sync']
+TARGETS = ['high', 'low', '2attributes_target03']
+
+@pytest.fixture(scope='module')
+def site(data_root, tmp_path_factory):
+    "The exported runs and the align-browser site built from them."
+    work = tmp_path_factory.mktemp('align_browser')
+    runs = {
+        k: run_experiment(dict(benchmark='helpsteer2', n_probes=10, targets=TARGETS, adm=dict(kind=k)), work / 'runs' / k, progress=False)
+        for k in ('random', 'oracle')
+    }
+    exported = {k: export_align_system(r, work / 'exported') for k, r in runs.items()}
+    exe = shutil.which('align-browser', path=str(Path(sys.executable).parent))
+    assert exe, 'align-browser is not installed (make setup installs the dev extra)'
+    r = subprocess.run([exe, str(work / 'exported'), '--output-dir', str(work / 'site'), '--build-only'],
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    return runs, exported, work / 'site'
+
+def test_manifest_lists_every_exported_run(site):
+    runs, exported, out = site
+    manifest = json.loads((out / 'data' / 'manifest.json').read_text())
+    seen = {}
+    for e in manifest['experiments'].values():
+        p = e['parameters']
+        seen[p['adm']['name'], p['alignment_target_id']] = e
+        assert p['llm'] is None  # random and the oracle use no LLM: align-browser's 'no_llm'
+        want = yaml.safe_load((exported[p['adm']['name']][0].parent / p['alignment_target_id'] / '.hydra' / 'config.yaml').read_text())
+        assert p['kdma_values'] == [dict(kv, kdes=None) for kv in want['alignment_target']['kdma_values']]
+    assert set(seen) == {(k, t) for k in runs for t in TARGETS}
+    for (kind, target), e in seen.items():
+        decided = sum(target in row['decisions'] for row in read_results(runs[kind]))
+        assert sum(len(s['scenes']) for s in e['scenarios'].values()) == decided, (kind, target)
+    assert set(manifest['metadata']['adm_types']) == {'random', 'oracle'}
+
+def test_page_shows_our_runs_in_chromium(site):
+    from playwright.sync_api import expect, sync_playwright
+    if not Path(CHROMIUM).exists(): pytest.fail(f"{CHROMIUM} is missing: `make chromium` installs Debian's chromium")
+    _, _, out = site
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(out))
+    httpd = http.server.ThreadingHTTPServer(('127.0.0.1', 0), handler)
+    threading.Thread(target=httpd.serve_forever, daemon=True).start()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    try:
+        with sync_playwright() as pw:
+            browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+            page = browser.new_page(viewport=dict(width=1500, height=1000))
+            errors = []
+            page.on('pageerror', lambda e: errors.append(str(e)))
+            page.goto(f'http://127.0.0.1:{httpd.server_address[1]}/index.html')
+            expect(page.locator('body')).to_contain_text('oracle', timeout=60_000)
+            page.wait_for_timeout(1500)
+            page.screenshot(path=str(ARTIFACTS / 'align_browser.png'), full_page=True)
+            text = page.inner_text('body')
+            browser.close()
+    finally: httpd.shutdown()
+    assert 'oracle' in text and 'random' in text, text[:2000]
+    assert not errors, errors
