@@ -139,7 +139,7 @@ def decide_from_predictions(probe: Probe, predictions: list[dict[str, float]], t
 
 # %% ../nbs/13_adms.ipynb #6c62de77
 # what a decision records of the evidence behind each prediction, or why it failed
-SUPPORT_KEYS = ('valid', 'total', 'mass', 'low_mass', 'error')
+SUPPORT_KEYS = ('valid', 'total', 'mass', 'low_mass', 'error', 'examples')
 
 class RegressionADM:
     "Base of the regression family: predict each attribute of each choice, choose the closest to the target."
@@ -269,6 +269,11 @@ class ComparativeRegressionADM(RegressionADM):
             )
         return out
 
+    def shown(self, probe: Probe, attribute: str) -> list[dict] | None:
+        "The few-shot examples shown for (probe, attribute), by pool id with their similarity (None when zero-shot)."
+        if self.selector is None: return None
+        return [dict(probe_id=e.id, similarity=round(s, 6)) for e, s in self.selector.scored(probe, attribute)]
+
     def prompts(self, probe: Probe, attribute: str) -> tuple[list, list]:
         "The messages of every sample for (probe, attribute), and each sample's option order."
         # the same for every attribute: a shared prompt prefix
@@ -279,7 +284,7 @@ class ComparativeRegressionADM(RegressionADM):
     def predict_attribute(self, probe, attribute):
         msgs, orders = self.prompts(probe, attribute)
         samples = _sample(self.engine, msgs, scores_schema(len(probe.choices)), self.temperature, self.max_tokens, self.seed)
-        return _mean_scores(samples, orders, len(probe.choices))
+        return dict(_mean_scores(samples, orders, len(probe.choices)), examples=self.shown(probe, attribute))
 
 # %% ../nbs/13_adms.ipynb #0e6a92a8
 SCORE_CONTINUATIONS = [f"{s}," for s in range(101)]
@@ -304,7 +309,8 @@ class ExpectedScoreADM(ComparativeRegressionADM):
             values[i] = float(p @ np.arange(101)) / 100
             dists[l] = dict(mass=float(np.exp(lp).sum()), mode=int(p.argmax()))
         mass = min(d['mass'] for d in dists.values())  # the least-supported option's
-        return dict(values=values, reasonings=None, error=None, raw=dists, mass=mass, low_mass=mass < MIN_SCORE_MASS)
+        return dict(values=values, reasonings=None, error=None, raw=dists, mass=mass, low_mass=mass < MIN_SCORE_MASS,
+                    examples=self.shown(probe, attribute))
 
 # %% ../nbs/13_adms.ipynb #13b147c5
 @register_adm('per-response-regression', engine=True, regressor=True, per_attribute=True, sampling=True)

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
+from .benchmarks import load_benchmark
 from .core import Choice, DataError, Decision, Probe, Target, parse, read_jsonl, safe_path, write_atomic
 from .metrics import RESULT_COLUMNS, correct_choices, score
 from .runner import ExperimentConfig, run_config, run_decisions
@@ -40,13 +41,38 @@ def _choices(p: Probe) -> list[dict]:
     return [dict(action_id=c.meta.get('action_id') or f"{p.id}.action_{j}", unstructured=c.text, kdma_association=c.values or None,
                  **{k: c.meta[k] for k in ('action_type', 'character_id') if k in c.meta}) for j, c in enumerate(p.choices)]
 
-def _record(p: Probe, t: Target, d: Decision, seconds: float) -> dict:
-    "One align-system input_output record for decision `d` of probe `p` under target `t`."
+def _icl(d: Decision, pool: dict[str, Probe]) -> dict | None:
+    "align-system's `icl_example_responses`: per attribute, the few-shot examples the decision showed, with their similarity and true scores."
+    out = {}
+    for a, s in (d.support or {}).items():
+        shown = [(pool[e['probe_id']], e['similarity']) for e in s.get('examples') or [] if e['probe_id'] in pool]
+        if shown:
+            out[a] = [
+                dict(
+                    similarity_score=sim,
+                    prompt=ex.prompt,
+                    probe_id=ex.id,
+                    response={
+                        c.text: dict(score=round(100 * c.values[a]), reasoning=(c.reasonings or {}).get(a, ''))
+                        for c in ex.choices
+                        if a in (c.values or {})
+                    },
+                )
+                for ex, sim in shown
+            ]
+    return out or None
+
+def _record(p: Probe, t: Target, d: Decision, seconds: float, pool: dict[str, Probe] | None = None) -> dict:
+    "One align-system input_output record for decision `d` of probe `p` under target `t` (`pool`: the few-shot examples' probes by id)."
     choices = _choices(p)
     info = dict(true_kdma_values={c.text: c.values for c in p.choices}, reasoning=d.reasoning, tied=d.tied, error=d.error,
                 per_step_timing_stats=[dict(step='align_nb', step_num=0, elapsed_s=seconds)], probe_id=p.id)
     if d.predictions:
-        info['predicted_kdma_values'] = {c.text: {a: [v] for a, v in d.predictions[j].items()} for j, c in enumerate(p.choices)}
+        samples = d.samples or [{} for _ in d.predictions]  # every sample where the method kept them, else the mean
+        info['predicted_kdma_values'] = {
+            c.text: {a: list(samples[j].get(a) or [v]) for a, v in d.predictions[j].items()} for j, c in enumerate(p.choices)
+        }
+    info['icl_example_responses'] = _icl(d, pool or {})
     info = {k: v for k, v in info.items() if v is not None}  # align-browser's page stops at a null entry
     out = None if d.choice is None else dict(choice=d.choice, action=dict(choices[d.choice], justification=d.reasoning))
     state = dict(p.state) if p.state else dict(unstructured=p.prompt)
@@ -58,9 +84,11 @@ def export_align_system(run_dir: str | Path, out: str | Path, targets: list[str]
     "Write a run as align-system experiment folders, one per target (`out/<run>/<target>/`); returns the folders."
     run_dir, out, cfg = Path(run_dir), Path(out), run_config(run_dir)
     seconds = {r['probe_id']: r['seconds'] for r in read_jsonl(run_dir / 'timing.jsonl')}
+    few_shot = cfg.adm.params.get('few_shot')  # the examples' texts come from the train split they were drawn from
+    pool = {p.id: p for p in load_benchmark(cfg.benchmark, **{**cfg.loader, 'split': 'train'}).probes} if few_shot else {}
     by_target = defaultdict(list)
     for p, t, d in run_decisions(run_dir, targets, scorable_only=False):
-        by_target[t.name].append((t, _record(p, t, d, seconds.get(p.id, 0.0))))
+        by_target[t.name].append((t, _record(p, t, d, seconds.get(p.id, 0.0), pool)))
     folders = []
     for name, items in by_target.items():
         t, recs = items[0][0], [r for _, r in items]

@@ -21,7 +21,7 @@ from .targets import HELPSTEER2_ATTRIBUTES, MIC_ATTRIBUTES, paper_targets
 # %% auto #0
 __all__ = ['HELPSTEER2', 'MIC', 'NAACL24', 'ITM', 'BENCHMARKS', 'Benchmark', 'read_json', 'read_records', 'records_to_probes',
            'load_helpsteer2', 'load_mic', 'read_align_io', 'question_set', 'repair_opinionqa', 'load_opinionqa',
-           'high_low_targets', 'load_naacl24', 'load_itm', 'load_benchmark']
+           'high_low_targets', 'load_naacl24', 'multi_kdma_targets', 'load_itm', 'load_align_file', 'load_benchmark']
 
 # %% ../nbs/03c_benchmarks.ipynb #fd0ba39a
 class Benchmark(BaseModel):
@@ -394,8 +394,14 @@ ITM = {
 }
 
 # %% ../nbs/03c_benchmarks.ipynb #fdce877a
-def load_itm(phase: str = 'phase1', root=None) -> Benchmark:
-    "Labelled ITM triage scenarios of one phase (`dry_run`, `phase1`, `phase2`), targets per attribute high/low."
+def multi_kdma_targets(probes: list[Probe], attributes: list[str]) -> list[Target]:
+    "ALIGN's two-KDMA targets: both attributes of every pair some probe is labelled with, each at 0 or 1 (`a_b-0.0_1.0`...)."
+    pairs = sorted({(a, b) for p in probes for a in p.attributes for b in p.attributes if attributes.index(a) < attributes.index(b)},
+                   key=lambda ab: (attributes.index(ab[0]), attributes.index(ab[1])))
+    return [Target(values={a: va, b: vb}, name=f"{a}_{b}-{va}_{vb}") for a, b in pairs for va in (0.0, 1.0) for vb in (0.0, 1.0)]
+
+def load_itm(phase: str = 'phase1', root=None, multi_kdma: bool = False) -> Benchmark:
+    "Labelled ITM triage scenarios of one phase (`dry_run`, `phase1`, `phase2`), targets per attribute high/low (and two-KDMA ones with `multi_kdma`)."
     if phase not in ITM_FILES: raise ValueError(f"phase must be one of {list(ITM_FILES)}, got {phase!r}")
     attrs = {k: Attribute(name=k, description=v) for k, v in ITM.items()}
     probes, notes = [], []
@@ -404,10 +410,23 @@ def load_itm(phase: str = 'phase1', root=None) -> Benchmark:
         probes += [p.model_copy(update=dict(id=f"itm-{phase}/{p.id.split('/', 1)[1]}")) for p in ps]
         notes += ns
     used = sorted({a for p in probes for a in p.attributes}, key=list(ITM).index)
-    return Benchmark(name=f'itm-{phase}', attributes=[attrs[a] for a in used], probes=probes, targets=high_low_targets(used), notes=notes)
+    targets = high_low_targets(used) + (multi_kdma_targets(probes, used) if multi_kdma else [])
+    return Benchmark(name=f'itm-{phase}', attributes=[attrs[a] for a in used], probes=probes, targets=targets, notes=notes)
+
+def load_align_file(file, attributes: list[str] | None = None, domain: str = 'triage') -> Benchmark:
+    "Any ALIGN input-output file as a benchmark: its labelled choices as probes; targets high/low per attribute and ALIGN's two-KDMA ones."
+    path = Path(file)
+    if not path.is_file(): raise FileNotFoundError(f"{path} not found (benchmark: file)")
+    probes, notes = read_align_io(path, domain, {a: Attribute(name=a) for a in attributes} if attributes else None)
+    used = list(attributes or dict.fromkeys(a for p in probes for a in p.attributes))
+    unused = [a for a in used if not any(a in p.attributes for p in probes)]
+    if unused: raise DataError(path, 'file', f"no choice is labelled with {unused}")
+    return Benchmark(name=f"align-io:{path.stem}", attributes=[Attribute(name=a) for a in used], probes=probes,
+                     targets=high_low_targets(used) + multi_kdma_targets(probes, used), notes=notes)
 
 # %% ../nbs/03c_benchmarks.ipynb #69c1dc2e
-BENCHMARKS = dict(helpsteer2=load_helpsteer2, mic=load_mic, opinionqa=load_opinionqa, naacl24=load_naacl24, itm=load_itm)
+BENCHMARKS = dict(helpsteer2=load_helpsteer2, mic=load_mic, opinionqa=load_opinionqa, naacl24=load_naacl24, itm=load_itm,
+                  **{'align-io': load_align_file})  # any ALIGN input-output file: `benchmark: {file: ...}` in a config
 
 def load_benchmark(name: str, **kwargs) -> Benchmark:
     "Load a benchmark by name (see `BENCHMARKS`), passing `kwargs` to its loader."

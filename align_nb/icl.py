@@ -90,14 +90,18 @@ class ExampleSelector:
 
     def rank(self, probe: Probe) -> list[int]:
         "Pool indices from most to least similar, without the query itself (same id or same text); kept per probe when `cache`."
+        return self._ranked(probe)[0]
+
+    def _ranked(self, probe: Probe) -> tuple[list[int], np.ndarray]:
+        "The ranking of the pool for `probe` and every pool probe's similarity to it."
         key = (probe.id, probe.prompt)
         if key in self._ranks: return self._ranks[key]
         sim = self.similarity(probe)
         ranking = [
             i for i in np.argsort(-sim, kind='stable').tolist() if self.pool[i].id != probe.id and self.pool[i].prompt != probe.prompt
         ]
-        if self.cache: self._ranks[key] = ranking
-        return ranking
+        if self.cache: self._ranks[key] = (ranking, sim)
+        return ranking, sim
 
     def levels(self, attribute: str) -> list[float]:
         "The distinct label levels of `attribute` in the pool."
@@ -112,3 +116,9 @@ class ExampleSelector:
                 if i not in chosen.values() and any(c.values and round(c.values.get(attribute, -1), 2) == lv for c in self.pool[i].choices):
                     chosen[r] = i; break
         return [self.pool[i] for _, i in sorted(chosen.items(), reverse=True)]
+
+    def scored(self, probe: Probe, attribute: str) -> list[tuple[Probe, float]]:
+        "`select`'s examples, each with its similarity to `probe` (what a run records of the examples it showed)."
+        ranking, sim = self._ranked(probe)
+        where = {p.id: i for i, p in enumerate(self.pool)}
+        return [(e, float(sim[where[e.id]])) for e in self.select(probe, attribute, ranking)]

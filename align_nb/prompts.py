@@ -13,10 +13,11 @@ from .core import Attribute, Probe, Target
 
 
 # %% auto #0
-__all__ = ['TEMPLATES', 'REASONING', 'SCORE', 'render_state', 'describe', 'letters', 'option_order', 'options_block',
-           'choice_schema', 'scores_schema', 'joint_schema', 'single_schema', 'choice_messages', 'alignment_text',
-           'aligned_messages', 'regression_messages', 'regression_user', 'shorten', 'single_messages', 'joint_user',
-           'joint_messages', 'joint_answer', 'example_answer']
+__all__ = ['TEMPLATES', 'REASONING', 'SCORE', 'RELEVANCE_SYSTEM', 'RELEVANCE_USER', 'render_state', 'describe', 'letters',
+           'option_order', 'options_block', 'choice_schema', 'scores_schema', 'joint_schema', 'single_schema',
+           'choice_messages', 'alignment_text', 'aligned_messages', 'regression_messages', 'regression_user', 'shorten',
+           'single_messages', 'joint_user', 'joint_messages', 'joint_answer', 'example_answer', 'relevance_messages',
+           'relevance_schema']
 
 # %% ../nbs/11_prompts.ipynb #40710df4
 def _character_text(c: dict) -> str:
@@ -217,3 +218,25 @@ def example_answer(probe: Probe, order: list[int], attribute: str, score_first: 
         score = round(100 * c.values[attribute])
         out[l] = dict(score=score, reasoning=reasoning) if score_first else dict(reasoning=reasoning, score=score)
     return json.dumps(out, separators=(',', ':'))  # compact, exactly as the grammar-constrained model writes it
+
+# %% ../nbs/11_prompts.ipynb #76085cc6
+RELEVANCE_SYSTEM = (
+    "You judge which values bear on a decision. Given a scenario, its options and one attribute, say how much the "
+    "attribute matters for choosing between these options: 0 if it does not bear on the choice at all, 100 if it decides it."
+)
+RELEVANCE_USER = (
+    "Scenario:\n{question}\n\nOptions:\n{options}\n\nAttribute: {name}.{details}\n"
+    "How relevant is this attribute to choosing between the options? Answer in JSON with one sentence of reasoning and a relevance 0-100."
+)
+
+def relevance_messages(probe: Probe, attribute: Attribute) -> list[dict]:
+    "Messages asking how relevant `attribute` is to choosing among `probe`'s options."
+    user = RELEVANCE_USER.format(
+        question=describe(probe), options=options_block(probe, list(range(len(probe.choices)))), **_attr_text(attribute)
+    )
+    return [dict(role='system', content=RELEVANCE_SYSTEM), dict(role='user', content=user)]
+
+def relevance_schema() -> dict:
+    "JSON schema of a relevance judgement: reasoning, then an integer relevance 0–100."
+    return dict(type='object', additionalProperties=False, required=['reasoning', 'relevance'],
+                properties=dict(reasoning=REASONING, relevance=SCORE))

@@ -16,6 +16,7 @@ import pandas as pd
 from fastcore.basics import patch
 
 from .align_io import is_align_system_run, read_align_system_run
+from .alignment import AlignmentSpec
 from .benchmarks import Benchmark, load_benchmark
 from .core import Target
 from .metrics import summarize
@@ -53,8 +54,13 @@ def backbone_name(cfg: ExperimentConfig) -> str:
 
 def adm_name(cfg: ExperimentConfig) -> str:
     "The run's decision maker: its kind, with its non-default parameters."
-    p = cfg.adm.params
-    return cfg.adm.kind + (f" {json.dumps(p, sort_keys=True, separators=(',', '='))}" if p else '')
+    p, a = cfg.adm.params, cfg.alignment
+    rule = (
+        ''
+        if a.is_default
+        else ' · ' + ', '.join(f"{k}={v}" for k, v in a.model_dump().items() if v != AlignmentSpec.model_fields[k].default)
+    )
+    return cfg.adm.kind + (f" {json.dumps(p, sort_keys=True, separators=(',', '='))}" if p else '') + rule
 
 # %% ../nbs/18_results_explorer.ipynb #f36b6c1d
 def load_runs(paths: str | Path | list, target: Target | None = None) -> pd.DataFrame:

@@ -22,6 +22,7 @@ from .core import Decision, Probe, Target, explain_errors, append_line, read_jso
 from .benchmarks import BENCHMARKS, Benchmark, load_benchmark
 from .backbones import EngineConfig, engine_config, load_engine
 from .metrics import RESULT_COLUMNS, correct_choices, score, score_against
+from .relevance import LLMRelevance, oracle_relevance
 from .targets import check_target
 
 # %% auto #0
@@ -64,10 +65,27 @@ class ExperimentConfig(StrictModel):
     seed: int = 0                         # the decision maker's randomness: option orders, sampling, tie breaks
     probe_seed: int = 0                   # picks the n_probes sample: fixed, so runs that differ only in `seed` decide the same probes
 
+    @model_validator(mode='before')
+    @classmethod
+    def _benchmark_file(cls, data):
+        "`benchmark: {file: ..., attributes: [...], domain: ...}`: any ALIGN input-output file, loaded by the `align-io` benchmark."
+        b = data.get('benchmark') if isinstance(data, dict) else None
+        if not isinstance(b, dict): return data
+        if 'file' not in b or set(b) - {'file', 'attributes', 'domain'}:
+            raise ValueError(
+                f"benchmark: a mapping names an ALIGN input-output `file` (and optionally `attributes`, `domain`), got keys {sorted(b)}"
+            )
+        if data.get('loader'): raise ValueError("benchmark: a file benchmark takes its options in the benchmark mapping, not in `loader`")
+        return dict(data, benchmark='align-io', loader=dict(b))
+
     @model_validator(mode='after')
     def _no_wasted_work(self):
         "Refuse settings that pay for model calls (or an example pool) and throw them away; warn where some samples may repeat."
         kind, p = self.adm.kind, self.adm.params
+        if self.alignment.relevance == 'llm' and not adm_kind(kind).engine:
+            raise ValueError(
+                f"alignment.relevance: llm asks the decision maker's backbone, and the {kind} decision maker has none: use oracle"
+            )
         if not self.alignment.is_default and not adm_kind(kind).regressor:
             raise ValueError(
                 f"alignment: {self.alignment.function} ({self.alignment.mode}, {self.alignment.selection}) chooses from predicted "
@@ -197,15 +215,31 @@ def _run_targets(cfg: ExperimentConfig, bench: Benchmark, meta: dict | None) -> 
     return (select_targets(bench, cfg.targets) if cfg.targets is not None or not cfg.target_files else []) + _recorded_targets(meta)
 
 def _correct(p: Probe, t, spec: AlignmentSpec, metric: str = 'euclidean') -> list[int] | None:
-    "The correct choices of `p` under `t`: the metric's for a point target and the default rule, else the rule's own (`correct_options`)."
+    "The correct choices of `p` under `t`: the metric's for a point target and the default rule, else the rule's own, by the labels' relevance."
     if spec.is_default and isinstance(t, Target): return correct_choices(p, t, metric)
-    return correct_options(p, t, spec)
+    return correct_options(p, t, spec, oracle_relevance(p, t.attributes) if spec.relevance != 'none' else None)
 
-def _decide(adm, p: Probe, t, cfg: ExperimentConfig) -> Decision:
+def _weights(p: Probe, t, spec: AlignmentSpec, relevance, stored: dict | None = None) -> tuple[dict | None, dict]:
+    "Relevance weights of `t`'s attributes for `p` and what to record of them: none, the oracle's, asked (`relevance`), or a stored decision's."
+    if spec.relevance == 'none': return None, {}
+    if spec.relevance == 'oracle': w = oracle_relevance(p, t.attributes); return w, {a: dict(relevance=v) for a, v in w.items()}
+    if relevance is not None: return relevance(p, t.attributes)
+    known = {a: s['relevance'] for d in (stored or {}).values() for a, s in (d.get('support') or {}).items() if 'relevance' in s}
+    missing = [a for a in t.attributes if a not in known]
+    if missing: raise ValueError(f"probe {p.id}: the run never asked how relevant {missing} are: run the experiment with target {t.name!r}")
+    return {a: known[a] for a in t.attributes}, {}
+
+def _decide(adm, p: Probe, t, cfg: ExperimentConfig, relevance=None) -> Decision:
     "The decision for target `t`: the ADM's own (a density target asked as its point), re-chosen under `cfg.alignment` where that is not the default."
     d = adm.decide(p, t.point() if isinstance(t, DistributionTarget) else t)
     if cfg.alignment.is_default and isinstance(t, Target): return d
-    return align_decision(d, p, t, cfg.alignment, cfg.seed)
+    weights, support = _weights(p, t, cfg.alignment, relevance)
+    if weights is not None and not any(weights.values()): weights = None  # nothing of the target bears on the probe: unweighted
+    d = align_decision(d, p, t, cfg.alignment, cfg.seed, weights)
+    if not support: return d
+    merged = {a: dict(s) for a, s in (d.support or {}).items()}
+    for a, s in support.items(): merged.setdefault(a, {}).update(s)
+    return d.model_copy(update=dict(support=merged))
 
 def _tokens(adm) -> tuple[int, int]:
     "Prompt and completion tokens the ADM's engine has used so far ((0, 0) without an engine)."
@@ -240,6 +274,7 @@ def run_experiment(
         meta = dict(config=resolved, versions=_versions(), fingerprint=now, started=time.strftime('%Y-%m-%dT%H:%M:%S'),
                     own_targets=[t.model_dump(mode='json') for t in targets if t.name not in {b.name for b in bench.targets}])
         write_atomic(meta_path, json.dumps(meta, indent=1))
+    relevance = LLMRelevance(adm.engine, bench.attributes, seed=cfg.seed) if adm is not None and cfg.alignment.relevance == 'llm' else None
     prepare, bar = getattr(adm, 'prepare', None), tqdm(total=len(todo), desc=f"{cfg.adm.kind} on {cfg.benchmark}", disable=not progress)
     for start in range(0, len(probes), chunk):  # chunks of the whole probe list, so a resumed run batches exactly as an uninterrupted one
         block = probes[start:start + chunk]
@@ -252,7 +287,7 @@ def run_experiment(
             scorable = [t for t in targets if _correct(p, t, cfg.alignment) is not None]
             # keep a regressor's predictions, to re-score other targets later
             if not scorable and getattr(adm, 'rescorable', False): scorable = targets[:1]
-            decisions = {t.name: _decide(adm, p, t, cfg).model_dump(mode='json', exclude={'seconds'}) for t in scorable}
+            decisions = {t.name: _decide(adm, p, t, cfg, relevance).model_dump(mode='json', exclude={'seconds'}) for t in scorable}
             append_line(res_path, dict(probe_id=p.id, decisions=decisions))  # one write per probe: a kill leaves whole lines
             cost = [b - a + sh for a, b, sh in zip((t1, *tok1), (time.perf_counter(), *_tokens(adm)), share)]
             append_line(
@@ -316,7 +351,11 @@ def run_decisions(run_dir: str | Path, targets: list[str] | str | None = None, m
                 point = t.point() if isinstance(t, DistributionTarget) else t
                 d = _rescore(p, preds, errors, point, metric, cfg.adm.params.get('tie_break', 'random'), cfg.seed, run_dir)
                 if not (cfg.alignment.is_default and isinstance(t, Target)):
-                    d = align_decision(d.model_copy(update=dict(predictions=preds, samples=samples)), p, t, cfg.alignment, cfg.seed)
+                    weights, _ = _weights(p, t, cfg.alignment, None, stored)
+                    if weights is not None and not any(weights.values()): weights = None
+                    d = align_decision(
+                        d.model_copy(update=dict(predictions=preds, samples=samples)), p, t, cfg.alignment, cfg.seed, weights
+                    )
             else: raise ValueError(f"{run_dir}: probe {p.id} has no decision for target {t.name!r} and no stored predictions to re-score it (the {cfg.adm.kind} ADM is not a regressor)")
             yield p, t, d
 

@@ -6,7 +6,7 @@ Docs: https://align-nb.github.io/align_nb/steering.html.md"""
 
 # %% ../nbs/17_steering.ipynb #ee6691ff
 from __future__ import annotations
-import hashlib, html, io, json, threading, time
+import hashlib, html, inspect, io, json, threading, time
 from pathlib import Path
 
 import ipywidgets as W
@@ -147,7 +147,9 @@ class SteeringExplorer:
     def _build_widgets(self, benchmark, adms, backbones):
         wide = W.Layout(width='98%')
         self.source = W.ToggleButtons(options=['benchmark', 'custom'], description='probe from')
-        self.benchmark = W.Dropdown(options=list(BENCHMARKS), value=benchmark, description='benchmark')
+        # the benchmarks a name alone loads (not `align-io`, which needs a file)
+        named = [n for n, f in BENCHMARKS.items() if all(p.default is not p.empty for p in inspect.signature(f).parameters.values())]
+        self.benchmark = W.Dropdown(options=named, value=benchmark, description='benchmark')
         self.probe = W.Dropdown(description='probe', layout=wide)
         self.scenario = W.Textarea(
             description='scenario', placeholder='the question or situation to decide', layout=W.Layout(width='98%', height='70px')

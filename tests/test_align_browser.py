@@ -1,9 +1,11 @@
 """align-browser, align-system's own results viewer from the package registry, reads align_nb's exported runs.
 
-Two align_nb runs (random and the oracle on HelpSteer2) are exported as align-system experiment folders;
-align-browser builds its static site from them; the manifest must list each experiment with its
-decision maker, backbone, target and decisions; headless Chromium then opens the site and the page must
-show our decision makers. The screenshot goes to `artifacts/align_browser/`."""
+Three align_nb runs on HelpSteer2 (random, the oracle, and few-shot comparative regression on the
+simulated backbone) are exported as align-system experiment folders; align-browser builds its static
+site from them; the manifest must list each experiment with its decision maker, backbone, target and
+decisions; headless Chromium then opens the site (and one built from the few-shot run alone) and the
+page must show our runs, their predictions and few-shot examples, without a script error. The
+screenshots go to `artifacts/align_browser/`."""
 import functools, http.server, json, shutil, subprocess, sys, threading
 from pathlib import Path
 
@@ -28,12 +30,15 @@ def site(data_root, tmp_path_factory):
         k: run_experiment(dict(benchmark='helpsteer2', n_probes=10, targets=TARGETS, adm=dict(kind=k)), work / 'runs' / k, progress=False)
         for k in ('random', 'oracle')
     }
+    few = dict(benchmark='helpsteer2', n_probes=4, targets=TARGETS, adm=dict(kind='comparative-regression', params=dict(few_shot='bm25')),
+               engine=dict(kind='simulated'))
+    runs['comparative-regression'] = run_experiment(few, work / 'runs' / 'comparative-regression', progress=False)
     exported = {k: export_align_system(r, work / 'exported') for k, r in runs.items()}
     exe = shutil.which('align-browser', path=str(Path(sys.executable).parent))
     assert exe, 'align-browser is not installed (make setup installs the dev extra)'
-    r = subprocess.run([exe, str(work / 'exported'), '--output-dir', str(work / 'site'), '--build-only'],
-                       capture_output=True, text=True, timeout=600)
-    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    for src, out in ((work / 'exported', work / 'site'), (work / 'exported' / 'comparative-regression', work / 'site-few-shot')):
+        r = subprocess.run([exe, str(src), '--output-dir', str(out), '--build-only'], capture_output=True, text=True, timeout=600)
+        assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
     return runs, exported, work / 'site'
 
 def test_manifest_lists_every_exported_run(site):
@@ -43,19 +48,23 @@ def test_manifest_lists_every_exported_run(site):
     for e in manifest['experiments'].values():
         p = e['parameters']
         seen[p['adm']['name'], p['alignment_target_id']] = e
-        assert p['llm'] is None  # random and the oracle use no LLM: align-browser's 'no_llm'
+        # random and the oracle use no LLM (align-browser's 'no_llm'); comparative regression the simulated backbone
+        assert (p['llm'] or {}).get('model_name') == ('simulated' if p['adm']['name'] == 'comparative-regression' else None), p['llm']
         want = yaml.safe_load((exported[p['adm']['name']][0].parent / p['alignment_target_id'] / '.hydra' / 'config.yaml').read_text())
         assert p['kdma_values'] == [dict(kv, kdes=None) for kv in want['alignment_target']['kdma_values']]
     assert set(seen) == {(k, t) for k in runs for t in TARGETS}
     for (kind, target), e in seen.items():
         decided = sum(target in row['decisions'] for row in read_results(runs[kind]))
         assert sum(len(s['scenes']) for s in e['scenarios'].values()) == decided, (kind, target)
-    assert set(manifest['metadata']['adm_types']) == {'random', 'oracle'}
+    assert set(manifest['metadata']['adm_types']) == {'random', 'oracle', 'comparative-regression'}
 
-def test_page_shows_our_runs_in_chromium(site):
+# the few-shot site's page: the simulated backbone, each option's predicted values and the 5 examples per attribute the decision showed
+@pytest.mark.parametrize('which, shows', [('site', ['oracle', 'random']),
+                                          ('site-few-shot', ['Predicted Kdma Values', 'ICL Example Responses', '25 example(s)', 'simulated'])])
+def test_page_shows_our_runs_in_chromium(site, which, shows):
     from playwright.sync_api import expect, sync_playwright
     if not Path(CHROMIUM).exists(): pytest.fail(f"{CHROMIUM} is missing: `make chromium` installs Debian's chromium")
-    _, _, out = site
+    out = site[2].parent / which
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(out))
     httpd = http.server.ThreadingHTTPServer(('127.0.0.1', 0), handler)
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
@@ -67,11 +76,11 @@ def test_page_shows_our_runs_in_chromium(site):
             errors = []
             page.on('pageerror', lambda e: errors.append(str(e)))
             page.goto(f'http://127.0.0.1:{httpd.server_address[1]}/index.html')
-            expect(page.locator('body')).to_contain_text('oracle', timeout=60_000)
+            expect(page.locator('body')).to_contain_text(shows[0], timeout=60_000)
             page.wait_for_timeout(1500)
-            page.screenshot(path=str(ARTIFACTS / 'align_browser.png'), full_page=True)
+            page.screenshot(path=str(ARTIFACTS / f'{which}.png'), full_page=True)
             text = page.inner_text('body')
             browser.close()
     finally: httpd.shutdown()
-    assert 'oracle' in text and 'random' in text, text[:2000]
+    assert all(s in text for s in shows), text[:3000]
     assert not errors, errors
