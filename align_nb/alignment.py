@@ -179,6 +179,7 @@ class AlignmentSpec(BaseModel):
     selection: Literal['argmax', 'probabilistic'] = 'argmax'
     metric: Literal['euclidean', 'l1'] = 'euclidean'
     relevance: Literal['none', 'oracle', 'llm'] = 'none'  # weights of each attribute's part: none, from the labels, or asked (`relevance`)
+    cumulative: bool = False  # score each option together with the scenario's earlier choices (its choice history)
 
     @property
     def is_default(self) -> bool: return self == AlignmentSpec()
@@ -189,24 +190,26 @@ def decision_preds(decision: Decision) -> Preds | None:
     samples = decision.samples or [{} for _ in decision.predictions]
     return [{a: list(s.get(a) or [v]) for a, v in p.items()} for p, s in zip(decision.predictions, samples)]
 
-def align_decision(decision: Decision, probe: Probe, target, spec: AlignmentSpec, seed=0, weights: dict | None = None) -> Decision:
-    "`decision` re-chosen from its stored predictions under `spec` and `target`, attributes weighted by `weights` (a failed decision stays failed)."
+def align_decision(decision: Decision, probe: Probe, target, spec: AlignmentSpec, seed=0, weights: dict | None = None,
+                   history: Preds | None = None) -> Decision:
+    "`decision` re-chosen from its predictions under `spec` and `target`, weighted by `weights`, after `history` if cumulative (failed stays failed)."
     preds = decision_preds(decision)
     if decision.failed or preds is None: return decision
     key = content_key('align', seed, probe.id, getattr(target, 'name', ''))
     c = choose(preds, target, spec.function, spec.mode, spec.selection, seed=key, metric=spec.metric,
-               rng=np.random.default_rng(int(key[:8], 16)), weights=weights)
+               rng=np.random.default_rng(int(key[:8], 16)), weights=weights, history=history if spec.cumulative else None)
     return decision.model_copy(update=dict(choice=c['choice'], tied=c['tied']))
 
-def correct_options(probe: Probe, target, spec: AlignmentSpec = AlignmentSpec(), weights: dict | None = None) -> list[int] | None:
-    "The choices `spec`'s function picks (aligned, argmax) from the true labels, weighted by `weights`; None when all tie or a label is missing."
+def correct_options(probe: Probe, target, spec: AlignmentSpec = AlignmentSpec(), weights: dict | None = None,
+                    history: Preds | None = None) -> list[int] | None:
+    "The choices `spec`'s rule picks (aligned, argmax) from the true labels (after `history`'s, if cumulative); None when all tie or a label is missing."
     t, w = as_distribution(target), weights or {}
     used = [a for a in t.attributes if w.get(a, 1.0) > 0]
     if not used or any(a not in (c.values or {}) for c in probe.choices for a in used): return None
     t = DistributionTarget(values={a: t.values[a] for a in used}, name=t.name)
     function = 'avg_distance' if spec.function == 'sampled_distance' else spec.function
     d = alignment_distances([{a: [c.values[a]] for a in used} for c in probe.choices], t, function, metric=spec.metric,
-                            weights={a: w.get(a, 1.0) for a in used})
+                            weights={a: w.get(a, 1.0) for a in used}, history=history if spec.cumulative else None)
     best = np.flatnonzero(d <= d.min() + EPS).tolist()
     return None if len(best) == len(probe.choices) else best
 

@@ -17,7 +17,7 @@ from tqdm.auto import tqdm
 
 import align_nb.baselines  # registers the learned baselines' kinds beside those of adms
 from .adms import adm_kind, check_adm_params, decide_from_predictions, make_adm
-from .alignment import AlignmentSpec, DistributionTarget, align_decision, correct_options, read_target_file
+from .alignment import AlignmentSpec, DistributionTarget, align_decision, correct_options, decision_preds, read_target_file
 from .core import Decision, Probe, Target, explain_errors, append_line, read_jsonl, write_atomic
 from .benchmarks import BENCHMARKS, Benchmark, load_benchmark
 from .backbones import EngineConfig, engine_config, load_engine
@@ -214,10 +214,10 @@ def _run_targets(cfg: ExperimentConfig, bench: Benchmark, meta: dict | None) -> 
     if meta is None or 'own_targets' not in meta: return experiment_targets(cfg, bench)
     return (select_targets(bench, cfg.targets) if cfg.targets is not None or not cfg.target_files else []) + _recorded_targets(meta)
 
-def _correct(p: Probe, t, spec: AlignmentSpec, metric: str = 'euclidean') -> list[int] | None:
-    "The correct choices of `p` under `t`: the metric's for a point target and the default rule, else the rule's own, by the labels' relevance."
+def _correct(p: Probe, t, spec: AlignmentSpec, metric: str = 'euclidean', history=None) -> list[int] | None:
+    "The correct choices of `p` under `t`: the metric's for a point target and the default rule, else the rule's own (relevance from the labels)."
     if spec.is_default and isinstance(t, Target): return correct_choices(p, t, metric)
-    return correct_options(p, t, spec, oracle_relevance(p, t.attributes) if spec.relevance != 'none' else None)
+    return correct_options(p, t, spec, oracle_relevance(p, t.attributes) if spec.relevance != 'none' else None, history)
 
 def _weights(p: Probe, t, spec: AlignmentSpec, relevance, stored: dict | None = None) -> tuple[dict | None, dict]:
     "Relevance weights of `t`'s attributes for `p` and what to record of them: none, the oracle's, asked (`relevance`), or a stored decision's."
@@ -229,13 +229,30 @@ def _weights(p: Probe, t, spec: AlignmentSpec, relevance, stored: dict | None = 
     if missing: raise ValueError(f"probe {p.id}: the run never asked how relevant {missing} are: run the experiment with target {t.name!r}")
     return {a: known[a] for a in t.attributes}, {}
 
-def _decide(adm, p: Probe, t, cfg: ExperimentConfig, relevance=None) -> Decision:
+def _remember(history: dict | None, truth: dict, p: Probe, t, d: Decision, spec: AlignmentSpec):
+    "Add decision `d` to its scenario's choice histories for target `t` (its predicted values, its true ones), where the target bears on the probe."
+    key = (t.name, _scenario(p))
+    if not spec.cumulative or d.choice is None or not _applies(p, t): return
+    if history is not None: history.setdefault(key, []).append(decision_preds(d)[d.choice])
+    truth.setdefault(key, []).append({a: [v] for a, v in (p.choices[d.choice].values or {}).items()})
+
+def _applies(p: Probe, t) -> bool:
+    "Whether some attribute of `t` labels every option of `p` (a probe the target bears on, and whose choices join its history)."
+    return any(all(a in (c.values or {}) for c in p.choices) for a in t.attributes)
+
+def _scenario(p: Probe) -> str:
+    "The scenario a probe belongs to (its own id where the benchmark has none): a cumulative rule's history runs within it."
+    return p.meta.get('scenario_id') or p.id
+
+def _decide(adm, p: Probe, t, cfg: ExperimentConfig, relevance=None, history: dict | None = None) -> Decision:
     "The decision for target `t`: the ADM's own (a density target asked as its point), re-chosen under `cfg.alignment` where that is not the default."
     d = adm.decide(p, t.point() if isinstance(t, DistributionTarget) else t)
     if cfg.alignment.is_default and isinstance(t, Target): return d
     weights, support = _weights(p, t, cfg.alignment, relevance)
     if weights is not None and not any(weights.values()): weights = None  # nothing of the target bears on the probe: unweighted
-    d = align_decision(d, p, t, cfg.alignment, cfg.seed, weights)
+    past = history.setdefault((t.name, _scenario(p)), []) if history is not None else []  # (an empty history is still the run's)
+    d = align_decision(d, p, t, cfg.alignment, cfg.seed, weights, past)
+    if cfg.alignment.cumulative and d.choice is not None and _applies(p, t): past.append(decision_preds(d)[d.choice])
     if not support: return d
     merged = {a: dict(s) for a, s in (d.support or {}).items()}
     for a, s in support.items(): merged.setdefault(a, {}).update(s)
@@ -260,7 +277,14 @@ def run_experiment(
     bench = load_benchmark(cfg.benchmark, **cfg.loader)
     probes = select_probes(bench, cfg.n_probes, cfg.probe_seed)
     targets = _run_targets(cfg, bench, meta)
-    done = {r['probe_id'] for r in read_jsonl(res_path, repair=True)}  # a torn last line (power cut) is cut: the complete lines are kept
+    stored = read_jsonl(res_path, repair=True)  # a torn last line (power cut) is cut: the complete lines are kept
+    done, history, truth = {r['probe_id'] for r in stored}, {}, {}  # choice histories: predicted and true values of chosen options
+    if cfg.alignment.cumulative:  # a resumed run's choice history, from the decisions it has made
+        by_id, by_name = {p.id: p for p in probes}, {t.name: t for t in targets}
+        for r in stored:
+            p = by_id[r['probe_id']]
+            for name, d in r['decisions'].items():
+                if name in by_name: _remember(history, truth, p, by_name[name], Decision.model_validate(d), cfg.alignment)
     todo = [p for p in probes if p.id not in done]
     adm = build_adm(cfg, bench) if todo else None
     now = getattr(getattr(adm, 'engine', None), 'fingerprint', None)
@@ -284,10 +308,12 @@ def run_experiment(
         share = [(b - a) / len(part) for a, b in zip((t0, *tok0), (time.perf_counter(), *_tokens(adm)))]  # each probe's part of that cost
         for p in part:
             t1, tok1 = time.perf_counter(), _tokens(adm)
-            scorable = [t for t in targets if _correct(p, t, cfg.alignment) is not None]
+            scorable = [t for t in targets if _correct(p, t, cfg.alignment, history=truth.get((t.name, _scenario(p)))) is not None]
             # keep a regressor's predictions, to re-score other targets later
             if not scorable and getattr(adm, 'rescorable', False): scorable = targets[:1]
-            decisions = {t.name: _decide(adm, p, t, cfg, relevance).model_dump(mode='json', exclude={'seconds'}) for t in scorable}
+            made = {t.name: _decide(adm, p, t, cfg, relevance, history) for t in scorable}  # `_decide` extends the predicted history
+            for t in scorable: _remember(None, truth, p, t, made[t.name], cfg.alignment)
+            decisions = {name: d.model_dump(mode='json', exclude={'seconds'}) for name, d in made.items()}
             append_line(res_path, dict(probe_id=p.id, decisions=decisions))  # one write per probe: a kill leaves whole lines
             cost = [b - a + sh for a, b, sh in zip((t1, *tok1), (time.perf_counter(), *_tokens(adm)), share)]
             append_line(
@@ -333,19 +359,25 @@ def _rescore(
 
 def run_decisions(run_dir: str | Path, targets: list[str] | str | None = None, metric: str = 'euclidean', scorable_only: bool = True):
     "Every (probe, target, decision) of a run, in order: stored decisions, and a regressor's decisions for other `targets` (or `'all'`) from its stored predictions."
+    for p, t, d, _ in _judged(run_dir, targets, metric, scorable_only): yield p, t, d
+
+def _judged(run_dir, targets, metric: str, scorable_only: bool = True):
+    "`run_decisions` with each decision's correct choices (under a cumulative rule, given the scenario's earlier choices)."
     cfg = run_config(run_dir)
     bench = load_benchmark(cfg.benchmark, **cfg.loader)
     ran = {t.name: t for t in _run_targets(cfg, bench, json.loads((Path(run_dir) / 'config.json').read_text()))}
     if targets == 'all': tgts = list(bench.targets) + [t for n, t in ran.items() if n not in {b.name for b in bench.targets}]
     elif targets is not None: tgts = [ran[n] if n in ran else select_targets(bench, [n])[0] for n in targets]
     else: tgts = list(ran.values())
-    probes = {p.id: p for p in bench.probes}
+    probes, spec, chosen, truth = {p.id: p for p in bench.probes}, cfg.alignment, {}, {}  # histories per (target, scenario)
     for row in read_results(run_dir):
         p, stored = probes[row['probe_id']], row['decisions']
         preds, errors = _stored(stored)  # once per probe, for every target it is re-scored against
         samples = _stored_samples(stored)
         for t in tgts:
-            if _correct(p, t, cfg.alignment, metric) is None and (scorable_only or t.name not in stored): continue
+            key = (t.name, _scenario(p))
+            best = _correct(p, t, spec, metric, truth.get(key))
+            if best is None and (scorable_only or t.name not in stored): continue
             if t.name in stored: d = Decision.model_validate(stored[t.name])
             elif adm_kind(cfg.adm.kind).regressor:
                 point = t.point() if isinstance(t, DistributionTarget) else t
@@ -354,14 +386,23 @@ def run_decisions(run_dir: str | Path, targets: list[str] | str | None = None, m
                     weights, _ = _weights(p, t, cfg.alignment, None, stored)
                     if weights is not None and not any(weights.values()): weights = None
                     d = align_decision(
-                        d.model_copy(update=dict(predictions=preds, samples=samples)), p, t, cfg.alignment, cfg.seed, weights
+                        d.model_copy(update=dict(predictions=preds, samples=samples)),
+                        p,
+                        t,
+                        cfg.alignment,
+                        cfg.seed,
+                        weights,
+                        chosen.get(key),
                     )
             else: raise ValueError(f"{run_dir}: probe {p.id} has no decision for target {t.name!r} and no stored predictions to re-score it (the {cfg.adm.kind} ADM is not a regressor)")
-            yield p, t, d
+            if spec.cumulative and d.choice is not None and _applies(p, t):
+                chosen.setdefault(key, []).append(decision_preds(d)[d.choice])
+                truth.setdefault(key, []).append({a: [v] for a, v in (p.choices[d.choice].values or {}).items()})
+            yield p, t, d, best
 
 def score_run(run_dir: str | Path, targets: list[str] | str | None = None, metric: str = 'euclidean') -> pd.DataFrame:
     "One row per (target, probe) like `evaluate`, from a run's stored decisions; other `targets` (or `'all'`) are decided from stored predictions (ties broken as the run's ADM breaks them)."
     spec = run_config(run_dir).alignment
-    rows = [score(d, p, t, metric) if spec.is_default and isinstance(t, Target) else score_against(d, p, t, _correct(p, t, spec, metric))
-            for p, t, d in run_decisions(run_dir, targets, metric)]
+    rows = [score(d, p, t, metric) if spec.is_default and isinstance(t, Target) else score_against(d, p, t, best)
+            for p, t, d, best in _judged(run_dir, targets, metric)]
     return pd.DataFrame(rows, columns=RESULT_COLUMNS)
