@@ -395,9 +395,7 @@ def _judged(run_dir, targets, metric: str, scorable_only: bool = True):
                         chosen.get(key),
                     )
             else: raise ValueError(f"{run_dir}: probe {p.id} has no decision for target {t.name!r} and no stored predictions to re-score it (the {cfg.adm.kind} ADM is not a regressor)")
-            if spec.cumulative and d.choice is not None and _applies(p, t):
-                chosen.setdefault(key, []).append(decision_preds(d)[d.choice])
-                truth.setdefault(key, []).append({a: [v] for a, v in (p.choices[d.choice].values or {}).items()})
+            _remember(chosen, truth, p, t, d, spec)
             yield p, t, d, best
 
 def score_run(run_dir: str | Path, targets: list[str] | str | None = None, metric: str = 'euclidean') -> pd.DataFrame:
