@@ -80,6 +80,7 @@ class Shown:
 _HEAD = re.compile(r'\n\n(Responses|Options|Response):\n')
 _LETTER = re.compile(r'([A-Z])\. ')
 _NEXT = re.compile(r'\n[A-Z]\. |\n\n|$')
+_OPENINGS = ('Question:\n', 'Scenario:\n')  # how a decision maker's user turn opens, and a relevance request's
 
 def _read_block(text: str, pos: int, known: set[str]) -> tuple[list[tuple[str, str]], int]:
     "The (letter, option text) lines of an option block starting at `pos`, and where the block ends."
@@ -95,9 +96,10 @@ def _read_block(text: str, pos: int, known: set[str]) -> tuple[list[tuple[str, s
 
 def read_user_turn(table: TruthTable, text: str) -> dict:
     "What a user turn shows: `question`, `options` as (letter, text) pairs, `single` (True for one response) and the `tail` after the options."
-    if not text.startswith('Question:\n'): raise PromptReadError("the user turn does not start with 'Question:'")
+    head = next((h for h in _OPENINGS if text.startswith(h)), None)
+    if head is None: raise PromptReadError("the user turn does not start with 'Question:' (or, asking for relevance, 'Scenario:')")
     for m in _HEAD.finditer(text):
-        question = text[len('Question:\n'):m.start()]
+        question = text[len(head):m.start()]
         if question not in table.questions: continue
         known = table.options(question)
         if m.group(1) == 'Response':
@@ -226,6 +228,15 @@ def _choice(self: SimulatedEngine, seen: dict, rng, biased: bool, flips: bool = 
     return i, why
 
 @patch
+def _relevance(self: SimulatedEngine, seen: dict, rng) -> dict:
+    "How relevant the named attribute is: 100 where every shown option is labelled with it, else 0; inverted at `flip_rate`."
+    a = read_attribute(self.table, seen['tail'])
+    entry = self.table.questions[seen['question']][frozenset(seen['texts'])]
+    r, why = (100, 'every option is labelled with it') if all(a in entry[t] for t in seen['texts']) else (0, 'some option is not labelled')
+    if self.flip_rate and rng.random() < self.flip_rate: r, why = 100 - r, 'a flip'
+    return dict(reasoning=f"Simulated {display_name(self.table.attributes[a])} relevance: {why}.", relevance=r)
+
+@patch
 def answer(self: SimulatedEngine, messages: Messages, schema: dict, temperature: float, seed: int) -> dict:
     "One sample's JSON value for `messages` under `schema`."
     seen = self._shown(messages)
@@ -235,6 +246,7 @@ def answer(self: SimulatedEngine, messages: Messages, schema: dict, temperature:
     if 'choice' in props:
         i, why = self._choice(seen, rng, biased)
         return dict(reasoning=f"Simulated: {why}.", choice=letters[i])
+    if 'relevance' in props: return self._relevance(seen, rng)
     if seen['single']:
         a = read_attribute(self.table, seen['tail'])
         s = self._scores(seen, a, rng, False)[0]
