@@ -23,8 +23,8 @@ from .targets import load_target
 # %% auto #0
 __all__ = ['GRID', 'DEFAULT_BANDWIDTH', 'Preds', 'ALIGNMENT_FUNCTIONS', 'EPS', 'KDE', 'DistributionTarget', 'as_distribution',
            'avg_distance', 'sampled_distance', 'likelihood', 'js_distance', 'alignment_distances', 'choose',
-           'AlignmentSpec', 'decision_preds', 'align_decision', 'correct_options', 'read_distribution_target',
-           'read_target_file']
+           'AlignmentSpec', 'decision_preds', 'align_choice', 'align_decision', 'correct_options',
+           'read_distribution_target', 'read_target_file']
 
 # %% ../nbs/04c_alignment.ipynb #73fa1896
 GRID = np.linspace(0, 1, 201)  # where densities are compared: [0, 1] in steps of 0.005
@@ -190,15 +190,20 @@ def decision_preds(decision: Decision) -> Preds | None:
     samples = decision.samples or [{} for _ in decision.predictions]
     return [{a: list(s.get(a) or [v]) for a, v in p.items()} for p, s in zip(decision.predictions, samples)]
 
+def align_choice(decision: Decision, probe: Probe, target, spec: AlignmentSpec, seed=0, weights: dict | None = None,
+                 history: Preds | None = None) -> dict | None:
+    "`choose`'s answer (choice, tie, distances, probabilities) for `decision`'s predictions under `spec`; None if it failed or has none."
+    preds = decision_preds(decision)
+    if decision.failed or preds is None: return None
+    key = content_key('align', seed, probe.id, getattr(target, 'name', ''))  # the same draws wherever the same decision is re-chosen
+    return choose(preds, target, spec.function, spec.mode, spec.selection, seed=key, metric=spec.metric,
+                  rng=np.random.default_rng(int(key[:8], 16)), weights=weights, history=history if spec.cumulative else None)
+
 def align_decision(decision: Decision, probe: Probe, target, spec: AlignmentSpec, seed=0, weights: dict | None = None,
                    history: Preds | None = None) -> Decision:
     "`decision` re-chosen from its predictions under `spec` and `target`, weighted by `weights`, after `history` if cumulative (failed stays failed)."
-    preds = decision_preds(decision)
-    if decision.failed or preds is None: return decision
-    key = content_key('align', seed, probe.id, getattr(target, 'name', ''))
-    c = choose(preds, target, spec.function, spec.mode, spec.selection, seed=key, metric=spec.metric,
-               rng=np.random.default_rng(int(key[:8], 16)), weights=weights, history=history if spec.cumulative else None)
-    return decision.model_copy(update=dict(choice=c['choice'], tied=c['tied']))
+    c = align_choice(decision, probe, target, spec, seed, weights, history)
+    return decision if c is None else decision.model_copy(update=dict(choice=c['choice'], tied=c['tied']))
 
 def correct_options(probe: Probe, target, spec: AlignmentSpec = AlignmentSpec(), weights: dict | None = None,
                     history: Preds | None = None) -> list[int] | None:
