@@ -15,6 +15,7 @@ import numpy as np
 from pydantic import BaseModel
 
 from .core import Choice, Decision, Probe, Target, parse, write_atomic
+from .alignment import ALIGNMENT_FUNCTIONS, GRID, KDE, AlignmentSpec, DistributionTarget, align_choice, align_decision
 from .benchmarks import BENCHMARKS, Benchmark, load_benchmark
 from .backbones import SHORTCUTS, engine_config, load_engine
 from .prompts import letters
@@ -22,8 +23,8 @@ from .adms import ADM_KINDS, adm_kind, decide_from_predictions
 from .runner import ADMSpec, ExperimentConfig, build_adm
 
 # %% auto #0
-__all__ = ['custom_probe', 'PromptRecorder', 'prompt_text', 'SteeringRun', 'save_history', 'load_history', 'resteer',
-           'prediction_chart', 'SteeringExplorer']
+__all__ = ['SCORE_LABELS', 'custom_probe', 'PromptRecorder', 'prompt_text', 'SteeringRun', 'save_history', 'load_history',
+           'rule_text', 'resteer', 'prediction_chart', 'SteeringExplorer']
 
 # %% ../nbs/17_steering.ipynb #66bd4b10
 def custom_probe(scenario: str, options: str | list[str], domain: str = 'custom') -> Probe:
@@ -62,13 +63,14 @@ def prompt_text(prompt) -> str:
 
 # %% ../nbs/17_steering.ipynb #22dbfb12
 class SteeringRun(BaseModel):
-    "One explorer run: a decision maker on a backbone deciding a probe for a target, with its prompts and cost."
+    "One explorer run: a decision maker on a backbone deciding a probe for a (point or density) target under an alignment rule, with its prompts and cost."
     benchmark: str
     backbone: str
     adm: str
     probe: Probe
-    target: Target
+    target: Target | DistributionTarget
     decision: Decision
+    alignment: AlignmentSpec = AlignmentSpec()  # the rule that chose from the predictions
     prompts: list[str] = []
     seconds: float = 0.0
     calls: int = 0
@@ -91,20 +93,39 @@ def load_history(path: str | Path) -> list[SteeringRun]:
     return [parse(SteeringRun, r, path, i) for i, r in enumerate(raw)]
 
 # %% ../nbs/17_steering.ipynb #e8442e6b
-def resteer(run: SteeringRun, target: Target) -> tuple[int | None, str]:
-    "The choice `run` makes for `target` from its stored predictions, or (None, why it cannot)."
-    preds = run.decision.predictions
-    if not preds: return None, f"{run.adm} chooses in one model call for one target: press Run to decide for this target"
+# what each alignment function's per-option number is, as the explorer shows it
+SCORE_LABELS = dict(avg_distance='distance', sampled_distance='distance to a drawn target', likelihood='−log density',
+                    js_distance='Jensen–Shannon distance')
+
+def _pointwise(target, spec: AlignmentSpec) -> bool:
+    "Whether `target` and `spec` are the papers' default (a point target, the average distance, argmax)."
+    return spec.is_default and isinstance(target, Target)
+
+def rule_text(answer: dict, n: int, spec: AlignmentSpec) -> str:
+    "`align_choice`'s answer in words: each option's score under `spec` and, for a drawn choice, its probability."
+    ls = letters(n)
+    text = f"{SCORE_LABELS[spec.function]} " + ' · '.join(f"{l} {d:.3f}" for l, d in zip(ls, answer['distances']))
+    if 'probabilities' in answer:
+        text += '; drawn with probabilities ' + ' · '.join(f"{l} {q:.3f}" for l, q in zip(ls, answer['probabilities']))
+    return text
+
+def resteer(run: SteeringRun, target, alignment: AlignmentSpec | None = None) -> tuple[int | None, str]:
+    "The choice `run` makes for `target` under `alignment` (default: the run's rule) from its stored predictions, or (None, why it cannot)."
+    spec, preds = alignment or run.alignment, run.decision.predictions
+    if not preds:
+        return None, f"{run.adm} chooses in one model call for one point target, with no predictions to re-decide from: press Run"
     missing = [a for a in target.attributes if a not in preds[0]]
     if missing: return None, f"no stored prediction of {', '.join(missing)}: press Run to predict it"
-    return (
-        decide_from_predictions(run.probe, preds, target, tie_break=run.tie_break, seed=run.seed)[0],
-        're-decided from stored predictions, no model call',
-    )
+    note = 're-decided from stored predictions, no model call'
+    if _pointwise(target, spec): return decide_from_predictions(run.probe, preds, target, tie_break=run.tie_break, seed=run.seed)[0], note
+    answer = align_choice(run.decision, run.probe, target, spec, run.seed)
+    if answer is None: return None, f"the run failed: {run.decision.error}"
+    return answer['choice'], f"{note}; {rule_text(answer, len(preds), spec)}"
+
 
 # %% ../nbs/17_steering.ipynb #a1a1d877
-def prediction_chart(run: SteeringRun, target: Target | None = None, width: float = 3.4) -> bytes | None:
-    "PNG bytes of `run`'s predicted attribute values per option, with `target` (default: the run's) as dashed lines; None without predictions."
+def prediction_chart(run: SteeringRun, target=None, width: float = 3.4) -> bytes | None:
+    "PNG bytes of `run`'s predicted attribute values per option, with `target` (default: the run's) as dashed lines and ridges; None without predictions."
     from matplotlib.figure import Figure
     import seaborn as sns
     preds, target = run.decision.predictions, target or run.target
@@ -117,19 +138,36 @@ def prediction_chart(run: SteeringRun, target: Target | None = None, width: floa
     for i, (pred, l) in enumerate(zip(preds, letters(n))):
         ax.barh(np.arange(len(attrs)) + (i - (n - 1) / 2) * h, [pred[a] for a in attrs], h, color=colors[i], label=l)
     for j, a in enumerate(attrs):
-        if a in target.values: ax.vlines(target.values[a], j - 0.45, j + 0.45, colors='black', linestyles='dashed', linewidth=1.2)
+        v = target.values.get(a)
+        if isinstance(v, KDE):  # the density as a ridge over the row (the y axis is inverted: up is smaller)
+            dens = v.pdf(GRID)
+            ax.fill_between(GRID, j + 0.45, j + 0.45 - 0.9 * dens / dens.max(), color='grey', alpha=0.35, linewidth=0)
+            v = v.mean
+        if v is not None: ax.vlines(v, j - 0.45, j + 0.45, colors='black', linestyles='dashed', linewidth=1.2)
     ax.set_yticks(np.arange(len(attrs)), attrs, fontsize=8); ax.invert_yaxis()
-    ax.set_xlim(0, 1); ax.tick_params(axis='x', labelsize=7); ax.set_xlabel('predicted (dashed: target)', fontsize=7)
+    ax.set_xlim(0, 1); ax.tick_params(axis='x', labelsize=7)
+    dense = any(isinstance(x, KDE) for x in target.values.values())
+    ax.set_xlabel('predicted (dashed: target' + (', grey: its density)' if dense else ')'), fontsize=7)
     ax.legend(fontsize=7, ncols=min(n, 4), loc='lower center', bbox_to_anchor=(0.5, 1.0), frameon=False)
     buf = io.BytesIO(); fig.savefig(buf, format='png', bbox_inches='tight')
     return buf.getvalue()
+
 
 # %% ../nbs/17_steering.ipynb #0d302133
 class _Cancelled(Exception): pass
 
 def _esc(s) -> str: return html.escape(str(s))
 
-def _target_text(t: Target) -> str: return ', '.join(f"{a} {v:.2f}" for a, v in t.values.items())
+def _value_text(v) -> str:
+    "A target value in words: a point, or a density's samples and bandwidth."
+    if not isinstance(v, KDE): return f"{v:.2f}"
+    at = ', '.join(f"{s:.2f}" for s in v.samples[:4]) + (f", … ({len(v.samples)} samples)" if len(v.samples) > 4 else '')
+    return f"~ density at {at} (bandwidth {v.bandwidth:.2f})"
+
+def _target_text(t) -> str: return ', '.join(f"{a} {_value_text(v)}" for a, v in t.values.items())
+
+def _rule_name(spec: AlignmentSpec) -> str: return f"{spec.function}, {spec.mode}, {spec.selection}"
+
 
 # %% ../nbs/17_steering.ipynb #f75950a3
 class SteeringExplorer:
@@ -157,6 +195,11 @@ class SteeringExplorer:
         self.options = W.Textarea(description='options', placeholder='one option per line', layout=W.Layout(width='98%', height='70px'))
         self.preview = W.HTML(layout=W.Layout(max_height='220px', overflow='auto'))
         self.target_box = W.VBox()
+        # how to choose from the predictions: ALIGN's alignment functions, aligned or misaligned, argmax or drawn
+        self.function = W.Dropdown(options=list(ALIGNMENT_FUNCTIONS), value='avg_distance', description='alignment')
+        self.mode = W.ToggleButtons(options=['aligned', 'misaligned'], description='mode', style=dict(button_width='80px'))
+        self.selection = W.ToggleButtons(options=['argmax', 'probabilistic'], description='selection', style=dict(button_width='80px'))
+        for w in (self.function, self.mode, self.selection): w.observe(self._steer, 'value')
         # every registered kind
         self.adm_select = W.SelectMultiple(options=list(ADM_KINDS), value=tuple(adms), description='ADMs', rows=len(ADM_KINDS))
         self.backbone_select = W.SelectMultiple(
@@ -172,7 +215,7 @@ class SteeringExplorer:
         self.export_button, self.import_button = W.Button(description='Export', icon='download'), W.Button(
             description='Import', icon='upload'
         )
-        self.sliders, self.includes = {}, {}
+        self.sliders, self.spreads, self.includes = {}, {}, {}
         self.source.observe(self._show_source, 'value'); self.benchmark.observe(self._load_benchmark, 'value')
         self.probe.observe(self._show_probe, 'value')
         self.run_button.on_click(lambda _: self.run()); self.cancel_button.on_click(lambda _: self.cancel())
@@ -182,7 +225,8 @@ class SteeringExplorer:
         self.custom_box.layout.display = 'none'
         left = W.VBox([self.source, self.benchmark, self.probe, self.custom_box, self.preview], layout=W.Layout(width='55%'))
         right = W.VBox(
-            [W.HTML('<b>target</b> (tick to include)'), self.target_box, self.adm_select, self.backbone_select],
+            [W.HTML('<b>target</b> (tick to include; a spread above 0 makes a density around the value)'), self.target_box,
+             self.function, self.mode, self.selection, self.adm_select, self.backbone_select],
             layout=W.Layout(width='45%'),
         )
         controls = W.HBox([self.run_button, self.cancel_button, self.clear_button, self.progress])
@@ -211,11 +255,16 @@ def _load_benchmark(self: SteeringExplorer, change=None):
         )
         for a in bench.attributes
     }
+    self.spreads = {  # 0: a point target; above 0: a kernel density of that bandwidth around the slider's value
+        a.name: W.FloatSlider(value=0.0, min=0, max=0.3, step=0.01, description='spread', readout_format='.2f',
+                              style=dict(description_width='45px'), layout=W.Layout(width='190px'))
+        for a in bench.attributes
+    }
     self.includes = {a.name: W.Checkbox(value=False, indent=False, layout=W.Layout(width='30px')) for a in bench.attributes}
     first = bench.attributes[0].name
     self.includes[first].value, self.sliders[first].value = True, 1.0
-    for w in [*self.sliders.values(), *self.includes.values()]: w.observe(self._steer, 'value')
-    self.target_box.children = [W.HBox([self.includes[a], self.sliders[a]]) for a in self.sliders]
+    for w in [*self.sliders.values(), *self.spreads.values(), *self.includes.values()]: w.observe(self._steer, 'value')
+    self.target_box.children = [W.HBox([self.includes[a], self.sliders[a], self.spreads[a]]) for a in self.sliders]
     self._show_probe()
 
 @patch
@@ -241,11 +290,18 @@ def current_probe(self: SteeringExplorer) -> Probe:
     return self._bench(self.benchmark.value).probes[self.probe.value]
 
 @patch
-def target(self: SteeringExplorer) -> Target:
-    "The target the sliders describe: the ticked attributes with their slider values."
-    values = {a: self.sliders[a].value for a, box in self.includes.items() if box.value}
-    if not values: raise ValueError("tick at least one attribute for the target")
-    return Target(values=values, name='explorer')
+def target(self: SteeringExplorer) -> Target | DistributionTarget:
+    "The target the sliders describe: the ticked attributes at their values, a density where the spread is above 0."
+    ticked = [a for a, box in self.includes.items() if box.value]
+    if not ticked: raise ValueError("tick at least one attribute for the target")
+    if not any(self.spreads[a].value > 0 for a in ticked): return Target(values={a: self.sliders[a].value for a in ticked}, name='explorer')
+    kde = lambda a: KDE(samples=[self.sliders[a].value], bandwidth=self.spreads[a].value)
+    return DistributionTarget(values={a: kde(a) if self.spreads[a].value > 0 else self.sliders[a].value for a in ticked}, name='explorer')
+
+@patch
+def alignment(self: SteeringExplorer) -> AlignmentSpec:
+    "The alignment rule the controls describe."
+    return AlignmentSpec(function=self.function.value, mode=self.mode.value, selection=self.selection.value)
 
 # %% ../nbs/17_steering.ipynb #e01bce2d
 @patch
@@ -270,16 +326,16 @@ def _jobs(self: SteeringExplorer) -> list[tuple[str, str]]:
 
 @patch
 def run(self: SteeringExplorer, block: bool = False):
-    "Run every chosen decision maker on every chosen backbone for the current probe and target (in a thread unless `block`)."
+    "Run every chosen decision maker on every chosen backbone for the current probe, target and rule (in a thread unless `block`)."
     if self._thread is not None and self._thread.is_alive(): return self._show_error(ValueError("a run is in progress: wait or cancel it"))
     self.error.value = ''
-    try: probe, target, jobs = self.current_probe(), self.target(), self._jobs()
+    try: probe, target, spec, jobs = self.current_probe(), self.target(), self.alignment(), self._jobs()
     except Exception as e: return self._show_error(e)
     attrs = list(dict.fromkeys(target.attributes + probe.attributes))
     self.progress.max, self.progress.value = sum(len(attrs) if adm_kind(k).per_attribute else 1 for _, k in jobs), 0
     self.progress.description, self.progress.bar_style = 'running', 'info'
     self._cancel.clear(); self.run_button.disabled, self.cancel_button.disabled = True, False
-    self._thread = threading.Thread(target=self._work, args=(self.benchmark.value, probe, target, jobs), daemon=True)
+    self._thread = threading.Thread(target=self._work, args=(self.benchmark.value, probe, target, spec, jobs), daemon=True)
     self._thread.start()
     if block: self.wait()
 
@@ -315,7 +371,7 @@ def _adm(self: SteeringExplorer, bench_name: str, backbone: str, kind: str):
     return self._adms[key]
 
 @patch
-def _one(self: SteeringExplorer, bench_name: str, probe: Probe, target: Target, backbone: str, kind: str) -> SteeringRun:
+def _one(self: SteeringExplorer, bench_name: str, probe: Probe, target, spec: AlignmentSpec, backbone: str, kind: str) -> SteeringRun:
     "Run one decision maker on one backbone, advancing the progress bar per model step."
     self.status.value = f"{kind} on {backbone}: loading…"
     adm = self._adm(bench_name, backbone, kind)
@@ -329,7 +385,9 @@ def _one(self: SteeringExplorer, bench_name: str, probe: Probe, target: Target, 
             self.status.value = f"{kind} on {backbone}: predicting {a}…"
             adm.predict(probe, [a]); self.progress.value += 1
     elif self._cancel.is_set(): raise _Cancelled()
-    decision = adm.decide(probe, target)
+    # as a run decides: the decision maker's own choice for the target's point, re-chosen from its predictions under the rule
+    decision = adm.decide(probe, target.point() if isinstance(target, DistributionTarget) else target)
+    if not _pointwise(target, spec): decision = align_decision(decision, probe, target, spec, self.seed)
     if not adm_kind(kind).per_attribute: self.progress.value += 1
     u = rec.usage if rec is not None else None
     return SteeringRun(
@@ -339,6 +397,7 @@ def _one(self: SteeringExplorer, bench_name: str, probe: Probe, target: Target, 
         probe=probe,
         target=target,
         decision=decision.model_copy(update=dict(raw=None)),
+        alignment=spec,
         prompts=[prompt_text(p) for p in rec.prompts] if rec else [],
         seconds=round(time.perf_counter() - t0, 3),
         calls=u.calls - u0.calls if u else 0,
@@ -350,11 +409,11 @@ def _one(self: SteeringExplorer, bench_name: str, probe: Probe, target: Target, 
     )
 
 @patch
-def _work(self: SteeringExplorer, bench_name, probe, target, jobs):
+def _work(self: SteeringExplorer, bench_name, probe, target, spec, jobs):
     done = 0
     try:
         for backbone, kind in jobs:
-            try: self.add(self._one(bench_name, probe, target, backbone, kind)); done += 1
+            try: self.add(self._one(bench_name, probe, target, spec, backbone, kind)); done += 1
             except _Cancelled: break
             except Exception as e: self._show_error(e, f"{kind} on {backbone}")
     finally:
@@ -371,8 +430,9 @@ def _column(self: SteeringExplorer, run: SteeringRun) -> dict:
     "The widgets of one run's column."
     d = run.decision
     cost = f"{run.seconds:.1f} s · {run.calls} model calls, {run.cache_hits} answered from the cache · {run.prompt_tokens:,} prompt + {run.completion_tokens:,} generated tokens"
+    rule = '' if run.alignment.is_default else f"<br>rule: {_esc(_rule_name(run.alignment))}"
     head = W.HTML(f"<b>{_esc(run.adm)}</b><br>backbone: {_esc(run.backbone)}<br>probe: {_esc(run.probe.id)} ({_esc(run.benchmark)})<br>"
-                  f"run for: {_esc(_target_text(run.target))}<br><span style='color:#666'>{cost}</span>")
+                  f"run for: {_esc(_target_text(run.target))}{rule}<br><span style='color:#666'>{cost}</span>")
     why = W.HTML(
         f"<details><summary>reasoning</summary><div style='font-size:90%'>{_esc(d.reasoning or d.error or '(none)')}</div></details>"
     )
@@ -385,13 +445,20 @@ def _column(self: SteeringExplorer, run: SteeringRun) -> dict:
     return col
 
 @patch
-def _render(self: SteeringExplorer, run: SteeringRun, col: dict, target: Target | None):
-    "Fill `col`'s choice panel and chart for `target` (None: the run's own)."
-    target = target or run.target
-    if target.values == run.target.values:
-        i, note = run.decision.choice, 'decided by this run' if not run.decision.failed else f'failed: {run.decision.error}'
-    else: i, note = resteer(run, target)
-    if i is None and target.values != run.target.values: i, note = run.decision.choice, f"{note}; showing the choice for the run's target"
+def _render(self: SteeringExplorer, run: SteeringRun, col: dict, target=None, spec: AlignmentSpec | None = None):
+    "Fill `col`'s choice panel and chart for `target` under `spec` (None: the run's own)."
+    target, spec = target or run.target, spec or run.alignment
+    own = target.values == run.target.values and spec == run.alignment
+    if own and run.decision.failed: i, note = run.decision.choice, f'failed: {run.decision.error}'
+    elif own and _pointwise(target, spec): i, note = run.decision.choice, 'decided by this run'
+    elif own and not run.decision.predictions:
+        why = f"{run.adm} has no predictions to apply {spec.function} to"
+        i, note = run.decision.choice, f"decided by this run for the target's point ({why})"
+    elif own:
+        answer = align_choice(run.decision, run.probe, target, spec, run.seed)
+        i, note = run.decision.choice, f"decided by this run; {rule_text(answer, len(run.probe.choices), spec)}"
+    else: i, note = resteer(run, target, spec)
+    if i is None and not own: i, note = run.decision.choice, f"{note}; showing the choice for the run's target and rule"
     text = f"<b>{letters(len(run.probe.choices))[i]}</b> {_esc(run.probe.choices[i].text[:300])}" if i is not None else '—'
     col['choice'].value = (
         f"<div class='align-choice' style='background:#eef6ee;padding:4px'>chose {text}</div><div style='font-size:85%;color:#555'>{_esc(note)}</div>"
@@ -407,15 +474,15 @@ def add(self: SteeringExplorer, run: SteeringRun):
     col = self._column(run); self._cols.append(col)
     try: target = self.target()
     except ValueError: target = None
-    self._render(run, col, target)
+    self._render(run, col, target, self.alignment())
     self.columns.children = tuple(c['box'] for c in self._cols)
 
 @patch
 def _steer(self: SteeringExplorer, change=None):
-    "Re-render every column for the sliders' target (no model call)."
+    "Re-render every column for the sliders' target and the chosen rule (no model call)."
     try: target = self.target()
     except ValueError as e: self.status.value = _esc(e); return
-    for run, col in zip(self.history, self._cols): self._render(run, col, target)
+    for run, col in zip(self.history, self._cols): self._render(run, col, target, self.alignment())
 
 @patch
 def clear(self: SteeringExplorer):
