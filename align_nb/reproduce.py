@@ -12,13 +12,14 @@ from pathlib import Path
 import pandas as pd
 
 from .adms import adm_kind
+from .alignment import AlignmentSpec
 from .fingerprints import content_key
 from .metrics import plot_accuracy, summarize
 from .runner import ExperimentConfig, load_config, run_experiment, score_run
 
 # %% auto #0
-__all__ = ['REPRODUCTIONS', 'adm_params_for', 'run_name', 'reproduce_table', 'notebooks_dir', 'notebook_parameters',
-           'check_parameters', 'reproduce']
+__all__ = ['REPRODUCTIONS', 'adm_params_for', 'rule_text', 'oracle_expected', 'run_name', 'reproduce_table', 'notebooks_dir',
+           'notebook_parameters', 'check_parameters', 'reproduce']
 
 # %% ../nbs/16_reproduce.ipynb #c21498ff
 def adm_params_for(kind: str, adm_params: dict | None, n_samples: int) -> dict:
@@ -27,6 +28,15 @@ def adm_params_for(kind: str, adm_params: dict | None, n_samples: int) -> dict:
     if adm_kind(kind).sampling and n_samples > 1:
         params.setdefault('n_samples', n_samples); params.setdefault('temperature', 0.7)  # several greedy samples would all be the same
     return params
+
+def rule_text(spec: AlignmentSpec) -> str:
+    "An alignment rule as the settings that differ from the papers' default, e.g. 'function=likelihood, mode=misaligned'."
+    return ', '.join(f"{k}={v}" for k, v in spec.model_dump(exclude_defaults=True).items()) or 'default'
+
+def oracle_expected(spec: AlignmentSpec) -> float | None:
+    "The oracle's accuracy under `spec` in a correct pipeline: 100 aligned, 0 misaligned; None where its choice is drawn."
+    if spec.selection == 'probabilistic' or spec.function == 'sampled_distance': return None
+    return 100.0 if spec.mode == 'aligned' else 0.0
 
 def run_name(cfg: ExperimentConfig) -> str:
     "A run folder name for `cfg` that differs wherever the config does: benchmark, kind, probes and seed to read, and a digest of all of it."
@@ -47,14 +57,18 @@ def reproduce_table(
     seed: int = 0,
     by: str | None = 'k',
     progress: bool = True,
+    alignment: dict | None = None,
+    target_files: list[str] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    "Run every ADM kind in `adms` on `benchmark`; returns (accuracy per `by`, overall accuracy) and writes them as CSV, Markdown and a figure."
+    "Run every ADM kind in `adms` on `benchmark` (under an `alignment` rule, for `targets` and `target_files`); returns (accuracy per `by`, overall accuracy) and writes them as CSV, Markdown and a figure."
     out_dir = Path(out_dir); out_dir.mkdir(parents=True, exist_ok=True)
     tables, overall = [], []
+    files = [str(Path(f).resolve()) for f in target_files or []]
     for kind in adms:
         params = adm_params_for(kind, adm_params, n_samples)
         cfg = load_config(dict(benchmark=benchmark, loader=loader or {}, n_probes=n_probes, targets=targets, seed=seed,
-                               adm=dict(kind=kind, params=params), engine=backbone if adm_kind(kind).engine else None))
+                               target_files=files, alignment=alignment or {}, adm=dict(kind=kind, params=params),
+                               engine=backbone if adm_kind(kind).engine else None))
         # other parameters, another folder: a re-run never collides
         run = run_experiment(cfg, out_dir / 'runs' / run_name(cfg), progress=progress)
         res = score_run(run)
@@ -62,14 +76,15 @@ def reproduce_table(
             (backbone if isinstance(backbone, str) else backbone.get('model', backbone.get('kind'))) if adm_kind(kind).engine else '-'
         )
         method = f"{kind} ({params['few_shot']} few-shot)" if params.get('few_shot') else kind  # which selector ranked the examples
-        if by: tables.append(summarize(res, by=by).assign(method=method, backbone=backbone_name))
-        overall.append(summarize(res, by=None).assign(method=method, backbone=backbone_name))
+        rule = {} if cfg.alignment.is_default else dict(rule=rule_text(cfg.alignment))  # a column only where the rule is not the papers'
+        if by: tables.append(summarize(res, by=by).assign(method=method, backbone=backbone_name, **rule))
+        overall.append(summarize(res, by=None).assign(method=method, backbone=backbone_name, **rule))
     overall = pd.concat(overall, ignore_index=True)
     table = pd.concat(tables, ignore_index=True) if by else overall
-    first = ['method', 'backbone']
+    first = ['method', 'backbone'] + ['rule'] * ('rule' in overall)
     table, overall = table[first + [c for c in table if c not in first]], overall[first + [c for c in overall if c not in first]]
     table.to_csv(out_dir / f'{benchmark}.csv', index=False)
-    (out_dir / f'{benchmark}.md').write_text(table.round(1).fillna('–').to_markdown(index=False) + '\n')
+    (out_dir / f'{benchmark}.md').write_text(table.round(1).astype(object).fillna('–').to_markdown(index=False) + '\n')
     ax = plot_accuracy(overall, title=f"{benchmark}: {int(overall.probes.max())} probes, {int(overall.targets.max())} targets")
     ax.figure.savefig(out_dir / f'{benchmark}.png', dpi=120, bbox_inches='tight')
     return table, overall
@@ -113,9 +128,11 @@ def reproduce(name: str, parameters: dict | None = None, out_dir: str | Path | N
     "Execute the reproduction notebook `name` with papermill into `out_dir` (default: reproductions/<name>); returns the executed notebook."
     import papermill as pm
     if name not in REPRODUCTIONS: raise KeyError(f"unknown reproduction {name!r}; choose from {', '.join(REPRODUCTIONS)} or all")
-    check_parameters(name, parameters or {})
+    parameters = dict(check_parameters(name, parameters or {}))
+    for k in [k for k in parameters if k.endswith('target_files') and parameters[k]]:
+        parameters[k] = [str(Path(f).resolve()) for f in parameters[k]]  # the notebook runs in `out_dir`: find files named from here
     out_dir = Path(out_dir or Path('reproductions') / name).resolve(); out_dir.mkdir(parents=True, exist_ok=True)
     executed = out_dir / f'{name}.ipynb'
-    pm.execute_notebook(notebooks_dir() / f'{name}.ipynb', executed, parameters=dict(parameters or {}, out_dir=str(out_dir)),
+    pm.execute_notebook(notebooks_dir() / f'{name}.ipynb', executed, parameters=dict(parameters, out_dir=str(out_dir)),
                         kernel_name=kernel, language='python', progress_bar=False, cwd=str(out_dir))
     return executed
