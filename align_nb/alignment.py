@@ -184,6 +184,11 @@ class AlignmentSpec(BaseModel):
     @property
     def is_default(self) -> bool: return self == AlignmentSpec()
 
+    @property
+    def text(self) -> str:
+        "The settings that differ from the papers' default, e.g. 'function=likelihood, mode=misaligned' ('default' where none)."
+        return ', '.join(f"{k}={v}" for k, v in self.model_dump(exclude_defaults=True).items()) or 'default'
+
 def decision_preds(decision: Decision) -> Preds | None:
     "Per choice, each attribute's sampled values (`decision.samples`, else the mean prediction as one sample)."
     if not decision.predictions: return None

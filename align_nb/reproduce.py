@@ -18,7 +18,7 @@ from .metrics import plot_accuracy, summarize
 from .runner import ExperimentConfig, load_config, run_experiment, score_run
 
 # %% auto #0
-__all__ = ['REPRODUCTIONS', 'adm_params_for', 'rule_text', 'oracle_expected', 'run_name', 'reproduce_table', 'notebooks_dir',
+__all__ = ['REPRODUCTIONS', 'adm_params_for', 'oracle_expected', 'run_name', 'reproduce_table', 'notebooks_dir',
            'notebook_parameters', 'check_parameters', 'reproduce']
 
 # %% ../nbs/16_reproduce.ipynb #c21498ff
@@ -29,9 +29,7 @@ def adm_params_for(kind: str, adm_params: dict | None, n_samples: int) -> dict:
         params.setdefault('n_samples', n_samples); params.setdefault('temperature', 0.7)  # several greedy samples would all be the same
     return params
 
-def rule_text(spec: AlignmentSpec) -> str:
-    "An alignment rule as the settings that differ from the papers' default, e.g. 'function=likelihood, mode=misaligned'."
-    return ', '.join(f"{k}={v}" for k, v in spec.model_dump(exclude_defaults=True).items()) or 'default'
+
 
 def oracle_expected(spec: AlignmentSpec) -> float | None:
     "The oracle's accuracy under `spec` in a correct pipeline: 100 aligned, 0 misaligned; None where its choice is drawn."
@@ -76,7 +74,7 @@ def reproduce_table(
             (backbone if isinstance(backbone, str) else backbone.get('model', backbone.get('kind'))) if adm_kind(kind).engine else '-'
         )
         method = f"{kind} ({params['few_shot']} few-shot)" if params.get('few_shot') else kind  # which selector ranked the examples
-        rule = {} if cfg.alignment.is_default else dict(rule=rule_text(cfg.alignment))  # a column only where the rule is not the papers'
+        rule = {} if cfg.alignment.is_default else dict(rule=cfg.alignment.text)  # a column only where the rule is not the papers'
         if by: tables.append(summarize(res, by=by).assign(method=method, backbone=backbone_name, **rule))
         overall.append(summarize(res, by=None).assign(method=method, backbone=backbone_name, **rule))
     overall = pd.concat(overall, ignore_index=True)

@@ -16,7 +16,6 @@ import pandas as pd
 from fastcore.basics import patch
 
 from .align_io import is_align_system_run, read_align_system_run
-from .alignment import AlignmentSpec
 from .benchmarks import Benchmark, load_benchmark
 from .core import Target
 from .metrics import summarize
@@ -55,11 +54,7 @@ def backbone_name(cfg: ExperimentConfig) -> str:
 def adm_name(cfg: ExperimentConfig) -> str:
     "The run's decision maker: its kind, with its non-default parameters."
     p, a = cfg.adm.params, cfg.alignment
-    rule = (
-        ''
-        if a.is_default
-        else ' · ' + ', '.join(f"{k}={v}" for k, v in a.model_dump().items() if v != AlignmentSpec.model_fields[k].default)
-    )
+    rule = '' if a.is_default else ' · ' + a.text
     return cfg.adm.kind + (f" {json.dumps(p, sort_keys=True, separators=(',', '='))}" if p else '') + rule
 
 # %% ../nbs/18_results_explorer.ipynb #f36b6c1d

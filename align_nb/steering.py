@@ -24,7 +24,7 @@ from .runner import ADMSpec, ExperimentConfig, build_adm
 
 # %% auto #0
 __all__ = ['SCORE_LABELS', 'custom_probe', 'PromptRecorder', 'prompt_text', 'SteeringRun', 'save_history', 'load_history',
-           'rule_text', 'resteer', 'prediction_chart', 'SteeringExplorer']
+           'answer_text', 'resteer', 'prediction_chart', 'SteeringExplorer']
 
 # %% ../nbs/17_steering.ipynb #66bd4b10
 def custom_probe(scenario: str, options: str | list[str], domain: str = 'custom') -> Probe:
@@ -101,7 +101,7 @@ def _pointwise(target, spec: AlignmentSpec) -> bool:
     "Whether `target` and `spec` are the papers' default (a point target, the average distance, argmax)."
     return spec.is_default and isinstance(target, Target)
 
-def rule_text(answer: dict, n: int, spec: AlignmentSpec) -> str:
+def answer_text(answer: dict, n: int, spec: AlignmentSpec) -> str:
     "`align_choice`'s answer in words: each option's score under `spec` and, for a drawn choice, its probability."
     ls = letters(n)
     text = f"{SCORE_LABELS[spec.function]} " + ' · '.join(f"{l} {d:.3f}" for l, d in zip(ls, answer['distances']))
@@ -120,7 +120,7 @@ def resteer(run: SteeringRun, target, alignment: AlignmentSpec | None = None) ->
     if _pointwise(target, spec): return decide_from_predictions(run.probe, preds, target, tie_break=run.tie_break, seed=run.seed)[0], note
     answer = align_choice(run.decision, run.probe, target, spec, run.seed)
     if answer is None: return None, f"the run failed: {run.decision.error}"
-    return answer['choice'], f"{note}; {rule_text(answer, len(preds), spec)}"
+    return answer['choice'], f"{note}; {answer_text(answer, len(preds), spec)}"
 
 
 # %% ../nbs/17_steering.ipynb #a1a1d877
@@ -167,7 +167,6 @@ def _value_text(v) -> str:
 def _target_text(t) -> str: return ', '.join(f"{a} {_value_text(v)}" for a, v in t.values.items())
 
 def _rule_name(spec: AlignmentSpec) -> str: return f"{spec.function}, {spec.mode}, {spec.selection}"
-
 
 # %% ../nbs/17_steering.ipynb #f75950a3
 class SteeringExplorer:
@@ -456,7 +455,7 @@ def _render(self: SteeringExplorer, run: SteeringRun, col: dict, target=None, sp
         i, note = run.decision.choice, f"decided by this run for the target's point ({why})"
     elif own:
         answer = align_choice(run.decision, run.probe, target, spec, run.seed)
-        i, note = run.decision.choice, f"decided by this run; {rule_text(answer, len(run.probe.choices), spec)}"
+        i, note = run.decision.choice, f"decided by this run; {answer_text(answer, len(run.probe.choices), spec)}"
     else: i, note = resteer(run, target, spec)
     if i is None and not own: i, note = run.decision.choice, f"{note}; showing the choice for the run's target and rule"
     text = f"<b>{letters(len(run.probe.choices))[i]}</b> {_esc(run.probe.choices[i].text[:300])}" if i is not None else '—'
