@@ -35,6 +35,16 @@ OPINIONQA_GROUPS = ['CREGION_Northeast', 'CREGION_South', 'EDUCATION_College_gra
 _OPINIONQA_ORIGINAL = {'INCOME_100000_or_more': 'INCOME_$100,000_or_more', 'INCOME_Less_than_30000': 'INCOME_Less_than_$30,000'}
 _PEW_WAVES = [26, 27, 29, 32, 34, 36, 41, 42, 43, 45, 49, 50, 54, 82, 92]
 _NAACL_SPLIT = ['continuing_care', 'fairness', 'moral_desert', 'protocol_focus', 'risk_aversion', 'utilitarianism']
+# the references' own prompt templates and attribute definitions, read as data by `reftemplates` (never imported or executed)
+_SP_FILES = [f'src/prompt_engineering/{f}' for f in ('outlines_prompts.py', 'utils.py', 'attribute_descriptions.json',
+                                                     'adept_phase2_attribute_descriptions.json')]
+_SYS_FILES = [f'align_system/prompt_engineering/{f}' for f in (
+    '__init__.py', 'outlines_prompts.py', 'tagging_prompts.py', 'direct_regression_system_prompt.py', 'personas/__init__.py',
+    'decision_flow/__init__.py', 'decision_flow/fine_grained_prompts.py', 'decision_flow/high_low_prompts.py',
+    'compat/outlines/templates.py')] + [f'align_system/configs/attribute/{f}.yaml' for f in (
+    'affiliation_focus', 'bcd', 'ingroup_bias', 'medical_urgency', 'merit_focus', 'moral_judgment', 'personal_safety', 'qol', 'salt',
+    'search_or_stay', 'start', 'vol', 'naacl24/continuing_care', 'naacl24/fairness', 'naacl24/moral_desert', 'naacl24/protocol_focus',
+    'naacl24/risk_aversion', 'naacl24/utilitarianism')]
 ITM_FILES = {
     'dry_run': ['ingroup_bias_20240826.json', 'moral_judgement_20240826.json', 'qol_20240826.json', 'vol_20240826.json'],
     'phase1': ['ingroup_bias_20241106_no_IO2.json', 'moral_judgement_20241106.json', 'qol_all_20241217.json', 'vol_all_20241217.json'],
@@ -64,6 +74,8 @@ def _sources() -> dict[str, tuple[str, str]]:
         src[f'triage/naacl24/split/{f}'] = ('sys', f'example_data/input_output_files/NAACL24_dataset_split/{f}')
     for phase, files in ITM_FILES.items():
         for f in files: src[f'triage/itm/{phase}/{f}'] = ('sys', f'align_system/resources/icl/{phase}/{f}')
+    for key, folder, files in (('sp', 'steerable-pluralism-llm-regression', _SP_FILES), ('sys', 'align-system', _SYS_FILES)):
+        for f in files: src[f'references/{folder}/{f}'] = (key, f)
     return src
 
 SOURCES = _sources()
