@@ -16,6 +16,11 @@ ALIGN_NB_DATA ?= $(if $(wildcard ../shared/data),$(abspath ../shared/data),)
 ifneq ($(ALIGN_NB_DATA),)
 export ALIGN_NB_DATA
 endif
+# The reference fixtures (what the papers' own code computed): ../shared/reference when present
+ALIGN_NB_REFERENCE ?= $(if $(wildcard ../shared/reference),$(abspath ../shared/reference),)
+ifneq ($(ALIGN_NB_REFERENCE),)
+export ALIGN_NB_REFERENCE
+endif
 
 .PHONY: setup demo test nbtest pytest chromium docs check-clean export readme clean
 

@@ -11,21 +11,19 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
+from .alignment import ADEPT_FUNCTIONS, AlignmentSpec, align_decision, choose, choose_vote, seed_of
+from .asys_components import MEDICAL
 from .core import Attribute, Decision, Probe, Target
 from .engine import Engine, PromptTooLong
-from .fingerprints import content_key
 from .icl import SELECTORS, ExampleSelector
-from .metrics import closest, correct_choices
+from .profiles import Request, Shots, get_profile
 from .reference import OracleADM, RandomADM
-from .prompts import (aligned_messages, choice_messages, choice_schema, example_answer, joint_answer, joint_messages, joint_schema,
-                              joint_user, letters, option_order, regression_messages, regression_user, scores_schema, shorten,
-                              single_messages, single_schema)
+from .prompts import joint_answer, joint_messages, joint_schema, joint_user, letters, option_order, shorten
 
 # %% auto #0
-__all__ = ['ADM_KINDS', 'TIE_BREAKS', 'SUPPORT_KEYS', 'SCORE_CONTINUATIONS', 'MIN_SCORE_MASS', 'ADMKind', 'register_adm',
-           'adm_kind', 'check_adm_params', 'make_adm', 'seed_of', 'break_tie', 'decide_from_predictions',
-           'RegressionADM', 'ComparativeRegressionADM', 'ExpectedScoreADM', 'PerResponseRegressionADM',
-           'JointRegressionADM', 'UnalignedADM', 'PromptAlignedADM']
+__all__ = ['ADM_KINDS', 'SUPPORT_KEYS', 'SCORE_CONTINUATIONS', 'MIN_SCORE_MASS', 'ADMKind', 'register_adm', 'adm_kind',
+           'check_adm_params', 'adm_defaults', 'make_adm', 'RegressionADM', 'ComparativeRegressionADM',
+           'ExpectedScoreADM', 'PerResponseRegressionADM', 'JointRegressionADM', 'UnalignedADM', 'PromptAlignedADM']
 
 # %% ../nbs/13_adms.ipynb #f24da3d2
 @dataclass(frozen=True)
@@ -46,7 +44,8 @@ class ADMKind:
     def params(self) -> dict[str, inspect.Parameter]:
         "The constructor's arguments a config may set (`params`), by name; engine, train split, attributes and selector are filled in."
         sig = list(inspect.signature(self.cls).parameters.values())[int(self.engine or self.train):]
-        return {p.name: p for p in sig if p.name not in ('attributes', 'selector') and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
+        filled = ('attributes', 'selector', 'rule')  # from the benchmark, the train split and the config's profile and alignment
+        return {p.name: p for p in sig if p.name not in filled and p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)}
 
     def capabilities(self) -> list[str]:
         "The capability flags that are set, by name."
@@ -81,6 +80,10 @@ def check_adm_params(name: str, params: dict) -> dict:
     kind = adm_kind(name)
     allowed = kind.params()
     takes = set(allowed) | ({'few_shot'} if kind.few_shot else set())
+    moved = sorted({'tie_break', 'metric'} & set(params))
+    if moved:
+        raise ValueError(f"adm.params for {name!r}: {', '.join(map(repr, moved))} belong to the decision rule every decision maker shares: "
+                         f"set them under `alignment:` (e.g. alignment.{moved[0]}=...)")
     unknown = sorted(set(params) - takes)
     if unknown:
         raise ValueError(
@@ -92,18 +95,29 @@ def check_adm_params(name: str, params: dict) -> dict:
         raise ValueError(f"adm.params for {name!r}: few_shot must be one of {', '.join(SELECTORS)}, got {params['few_shot']!r}")
     return params
 
+def adm_defaults(name: str, profile: str, few_shot: str | None = None) -> dict:
+    "The parameters kind `name` takes by default under `profile` (its code's sampling settings), where the config sets none."
+    kind = adm_kind(name)
+    if not kind.engine: return {}
+    out = dict(get_profile(profile).defaults.get(name, {}))
+    if profile == 'steerable-pluralism' and name == 'prompt-aligned' and few_shot: out['n_examples'] = 5  # its baseline shows five
+    return {k: v for k, v in out.items() if k in kind.params()}
+
 def make_adm(
-    name: str, params: dict | None = None, attributes=(), seed: int = 0, engine: Engine | None = None, train: list[Probe] | None = None
+    name: str, params: dict | None = None, attributes=(), seed: int = 0, engine: Engine | None = None, train: list[Probe] | None = None,
+    rule: AlignmentSpec | None = None,
 ):
-    "Decision maker `name` from its config `params`, on `engine` and/or the `train` pool where its kind needs them; `seed` unless `params` sets one."
-    kind, params = adm_kind(name), dict(check_adm_params(name, dict(params or {})))
+    "Decision maker `name` from its config `params` (over its profile's defaults), on `engine` and/or the `train` pool; its decision `rule`."
+    kind, params, rule = adm_kind(name), dict(check_adm_params(name, dict(params or {}))), rule or AlignmentSpec()
     few = params.pop('few_shot', None)
     if (kind.train or few) and train is None:
         raise ValueError(f"{name}{' with few_shot' if few else ''} learns from a train split: give `train`")
     if kind.engine and engine is None: raise ValueError(f"the {name!r} decision maker needs an engine")
+    params = {**adm_defaults(name, rule.profile, few), **params}
     args = [engine] if kind.engine else [train] if kind.train else []
     sig = inspect.signature(kind.cls).parameters
     extra = dict(attributes=list(attributes)) if 'attributes' in sig else {}
+    if 'rule' in sig: extra['rule'] = rule
     if 'seed' in sig: params.setdefault('seed', seed)
     if few: extra['selector'] = ExampleSelector(train, method=few)
     return kind.cls(*args, **extra, **params)
@@ -112,48 +126,17 @@ def make_adm(
 register_adm('random')(RandomADM)                  # defined in `reference`, where they check the metric
 register_adm('oracle', regressor=True)(OracleADM)  # its decisions carry the true labels as predictions
 
-# %% ../nbs/13_adms.ipynb #7db459a5
-TIE_BREAKS = ('random', 'first')
-
-def seed_of(*parts) -> int:
-    "A reproducible 32-bit seed from any parts (probe id, attribute, sample index...)."
-    return int(content_key('seed', *parts)[:8], 16)
-
-def _tie_rule(tie_break: str) -> str:
-    "`tie_break`, refused unless it is one of `TIE_BREAKS`."
-    if tie_break not in TIE_BREAKS: raise ValueError(f"tie_break must be one of {TIE_BREAKS}, got {tie_break!r}")
-    return tie_break
-
-def break_tie(tied: list[int], tie_break: str, seed: int, probe: Probe, target: Target) -> int:
-    "One of the `tied` indices: 'random' draws it reproducibly from (seed, probe, target), as align-system does; 'first' takes the lowest, as the Steerable Pluralism code does."
-    if _tie_rule(tie_break) == 'first' or len(tied) == 1: return tied[0]
-    return tied[random.Random(seed_of(seed, probe.id, target.name, sorted(target.values.items()))).randrange(len(tied))]
-
-def decide_from_predictions(probe: Probe, predictions: list[dict[str, float]], target: Target, metric: str = 'euclidean',
-                            tie_break: str = 'random', seed: int = 0) -> tuple[int, bool]:
-    "Index of the choice whose predicted attribute values are closest to `target` (ties broken by `break_tie`), and whether other choices tie with it."
-    missing = [a for a in target.attributes if any(a not in p for p in predictions)]
-    if missing: raise KeyError(f"no prediction of {missing} for probe {probe.id}")
-    best = closest(np.array([[p[a] for a in target.attributes] for p in predictions]), target, metric)
-    return break_tie(best, tie_break, seed, probe, target), len(best) > 1
-
 # %% ../nbs/13_adms.ipynb #6c62de77
 # what a decision records of the evidence behind each prediction, or why it failed
-SUPPORT_KEYS = ('valid', 'total', 'mass', 'low_mass', 'error', 'examples')
+SUPPORT_KEYS = ('valid', 'total', 'mass', 'low_mass', 'error', 'examples', 'actions')
 
 class RegressionADM:
-    "Base of the regression family: predict each attribute of each choice, choose the closest to the target."
+    "Base of the regression family: predict each attribute of each choice, choose by the rule (`rule`) the closest to the target."
     name = 'regression'
     rescorable = True  # also predict the probe's own labelled attributes, so a decision can be re-scored against any target
 
-    def __init__(self, attributes: list[Attribute] = (), metric: str = 'euclidean', tie_break: str = 'random', seed: int = 0):
-        self.attributes, self.metric, self.tie_break, self.seed, self.memo = (
-            {a.name: a for a in attributes},
-            metric,
-            _tie_rule(tie_break),
-            seed,
-            {},
-        )
+    def __init__(self, attributes: list[Attribute] = (), rule: AlignmentSpec = AlignmentSpec(), seed: int = 0):
+        self.attributes, self.rule, self.seed, self.memo = {a.name: a for a in attributes}, rule, seed, {}
 
     def attribute(self, name: str) -> Attribute: return self.attributes.get(name) or Attribute(name=name)
 
@@ -170,70 +153,77 @@ class RegressionADM:
             except PromptTooLong as e: self.memo[probe.id, a] = dict(values=None, reasonings=None, error=str(e), raw=None)
         return {a: self.memo[probe.id, a] for a in attributes}
 
+    def needed(self, probe: Probe, target) -> list[str]:
+        "The attributes a decision predicts: the target's, the probe's own (to re-score any target), `medical` for ADEPT's rules."
+        extra = [MEDICAL] if self.rule.function in ADEPT_FUNCTIONS else []
+        return list(dict.fromkeys(list(target.attributes) + extra + (probe.attributes if self.rescorable else [])))
+
     def prepare(self, probes: list[Probe], attributes=None):
         "Predict `attributes` (default: each probe's own labelled ones) of every probe, attribute by attribute (`evaluate` calls this first)."
-        for a in attributes or sorted({a for p in probes for a in p.attributes}):
+        extra = [MEDICAL] if self.rule.function in ADEPT_FUNCTIONS else []
+        for a in attributes or sorted({a for p in probes for a in p.attributes + extra}):
             for p in probes:
-                if attributes or a in p.attributes: self.predict(p, [a])
+                if attributes or a in p.attributes + extra: self.predict(p, [a])
 
-    def decide(self, probe: Probe, target: Target) -> Decision:
+    def decide(self, probe: Probe, target) -> Decision:
         t0 = time.perf_counter()
-        attrs = list(dict.fromkeys(target.attributes + (probe.attributes if self.rescorable else [])))
-        preds = self.predict(probe, attrs)
+        preds = self.predict(probe, self.needed(probe, target))
         seconds = time.perf_counter() - t0  # this decision's own cost: memoised predictions are free
         raw = {a: p.get('raw') for a, p in preds.items()}
-        failed = {a: p['error'] for a, p in preds.items() if p.get('error') and a in target.values}
+        need = set(target.attributes) | ({MEDICAL} if self.rule.function in ADEPT_FUNCTIONS else set())
+        failed = {a: p['error'] for a, p in preds.items() if p.get('error') and a in need}
         support = {a: s for a, p in preds.items() if (s := {k: p[k] for k in SUPPORT_KEYS if p.get(k) is not None})} or None
         ok = {a: p for a, p in preds.items() if not p.get('error')}
         # kept in a failed decision too: other targets may need only these
         predictions = [{a: p['values'][i] for a, p in ok.items()} for i in range(len(probe.choices))] if ok else None
         sampled = {a: p['samples'] for a, p in ok.items() if p.get('samples')}  # every sample, where the method samples
         samples = [{a: s[i] for a, s in sampled.items()} for i in range(len(probe.choices))] if sampled else None
-        if failed:
-            return Decision(
-                probe_id=probe.id,
-                choice=None,
-                error='; '.join(f"{a}: {e}" for a, e in failed.items()),
-                predictions=predictions,
-                samples=samples,
-                raw=raw,
-                seconds=seconds,
-                support=support,
-            )
-        i, tied = decide_from_predictions(probe, predictions, target, self.metric, self.tie_break, self.seed)
-        reasoning = ' '.join(f"{a}: {ok[a]['reasonings'][i]}" for a in target.attributes if ok[a].get('reasonings'))
-        return Decision(
-            probe_id=probe.id, choice=i, reasoning=reasoning, predictions=predictions, samples=samples, raw=raw, seconds=seconds, tied=tied,
-            support=support,
-        )
+        kw = dict(probe_id=probe.id, predictions=predictions, samples=samples, raw=raw, seconds=seconds, support=support)
+        if failed: return Decision(choice=None, error='; '.join(f"{a}: {e}" for a, e in failed.items()), **kw)
+        d = align_decision(Decision(choice=0, **kw), probe, target, self.rule, self.seed)  # the one rule, over any shown actions too
+        if d.choice is None: return d
+        reasoning = ' '.join(f"{a}: {ok[a]['reasonings'][d.choice]}" for a in target.attributes if ok[a].get('reasonings'))
+        return d.model_copy(update=dict(reasoning=reasoning))
 
 # %% ../nbs/13_adms.ipynb #49d3e1bc
-def _orders(n_options: int, n_samples: int, shuffle: bool, *key) -> list[list[int]]:
-    "One option order per sample: shuffled reproducibly from `key`, or the original order."
-    return [option_order(n_options, seed_of(*key, s) if shuffle else None) for s in range(n_samples)]
+def _sample(engine: Engine, requests: list[Request], temperature: float, max_tokens: int, seed: int):
+    "Sample k from request k, seeded as sample k (prompts that repeat still give independent samples); one engine call per distinct schema."
+    out, groups = [None] * len(requests), {}
+    for k, r in enumerate(requests): groups.setdefault(json.dumps(r.schema, sort_keys=True), []).append(k)
+    for ks in groups.values():
+        rows = engine.generate_json([requests[k].messages for k in ks], requests[ks[0]].schema, 1, temperature, max_tokens, seed,
+                                    first_sample=ks)
+        for k, row in zip(ks, rows): out[k] = row[0]
+    return out
 
-def _sample(engine: Engine, prompts: list, schema: dict, temperature: float, max_tokens: int, seed: int):
-    "Sample k of a decision from prompt k, seeded as sample k: prompts that repeat (options shuffled alike) still give independent samples."
-    return [r[0] for r in engine.generate_json(prompts, schema, 1, temperature, max_tokens, seed, first_sample=range(len(prompts)))]
-
-def _mean_scores(samples, orders, n_options: int, key=lambda v, l: v[l]['score']) -> dict:
-    "A prediction: average score/100 per original option over the valid samples, reasoning from the first, and how many of how many samples were valid."
-    ok = [(s, o) for s, o in zip(samples, orders) if s.ok]
+def _mean_scores(samples, requests: list[Request], n_options: int, field: str | None = None) -> dict:
+    "A prediction: per choice the mean score/scale over the valid samples (`field`: read that field instead of the score), first reasoning, counts."
+    ok = [(s, r) for s, r in zip(samples, requests) if s.ok]
     count = dict(valid=len(ok), total=len(samples), raw=[s.text for s in samples])
     if not ok: return dict(values=None, reasonings=None, error=f"all {len(samples)} samples failed: {samples[0].error}", **count)
-    vals, per = np.zeros(n_options), [[] for _ in range(n_options)]
-    reasons = [''] * n_options
-    for k, (s, o) in enumerate(ok):
-        for l, i in zip(letters(n_options), o):
-            vals[i] += key(s.value, l) / 100
-            per[i].append(key(s.value, l) / 100)
-            if k == 0: reasons[i] = s.value[l].get('reasoning', '') if isinstance(s.value[l], dict) else ''
-    return dict(values=(vals / len(ok)).tolist(), samples=per, reasonings=reasons, error=None, **count)
+    vals, per, reasons, actions = np.zeros(n_options), [[] for _ in range(n_options)], [''] * n_options, {}
+    for k, (s, r) in enumerate(ok):
+        for key, i in zip(r.keys, r.order):
+            item = s.value[key]
+            v = item[field or r.score] / r.scale
+            if i is None: actions.setdefault(key, []).append(v); continue  # a shown action the probe does not score
+            vals[i] += v
+            per[i].append(v)
+            if k == 0: reasons[i] = item.get(r.reasoning, '') if isinstance(item, dict) else ''
+    out = dict(values=(vals / len(ok)).tolist(), samples=per, reasonings=reasons, error=None, **count)
+    return out | (dict(actions=actions) if actions else {})
+
+def _shown(requests: list[Request]) -> list[dict] | None:
+    "The few-shot examples a prediction showed, by example id with its similarity to the query (over all samples, first showing first)."
+    seen = {}
+    for r in requests:
+        for ex_id, sim in r.examples: seen.setdefault(ex_id, sim)
+    return [dict(probe_id=i, similarity=s) for i, s in seen.items()] or None
 
 # %% ../nbs/13_adms.ipynb #3a56a59f
 @register_adm('comparative-regression', engine=True, few_shot=True, regressor=True, per_attribute=True, sampling=True)
 class ComparativeRegressionADM(RegressionADM):
-    "Comparative regression: per attribute, score all (shuffled, lettered) options 0–100 in one prompt; zero- or few-shot."
+    "Comparative regression: per attribute, score every option of the probe in one prompt (the profile's), zero- or few-shot."
     def __init__(
         self,
         engine: Engine,
@@ -245,46 +235,32 @@ class ComparativeRegressionADM(RegressionADM):
         seed: int = 0,
         max_tokens: int = 400,
         example_chars: int | None = None,
-        metric='euclidean',
-        tie_break: str = 'random',
+        rule: AlignmentSpec = AlignmentSpec(),
     ):
-        super().__init__(attributes, metric, tie_break, seed)
+        super().__init__(attributes, rule, seed)
         self.engine, self.selector, self.n_samples, self.temperature = engine, selector, n_samples, temperature
         self.shuffle, self.max_tokens, self.example_chars = shuffle, max_tokens, example_chars
+        self.profile = get_profile(rule.profile)
+        self.profile.check(self.kind)
         self.name = f"comparative-regression-{'few' if selector else 'zero'}-shot"
 
+    kind = 'comparative-regression'
     score_first = False  # few-shot answers give each option's reasoning, then its score (the schema's order)
 
-    def examples(self, probe: Probe, attribute: str) -> list[tuple[str, str]]:
-        "Few-shot (user turn, assistant JSON) pairs for `probe` and `attribute` (none when zero-shot)."
-        if self.selector is None: return []
-        out = []
-        for ex in self.selector.select(probe, attribute):
-            order = option_order(len(ex.choices), seed_of(self.seed, ex.id, attribute) if self.shuffle else None)
-            out.append(
-                (
-                    regression_user(shorten(ex, self.example_chars), order, self.attribute(attribute)),
-                    example_answer(ex, order, attribute, self.score_first),
-                )
-            )
-        return out
+    @property
+    def shots(self) -> Shots:
+        return Shots(self.selector, seed=self.seed, shuffle=self.shuffle, example_chars=self.example_chars, score_first=self.score_first)
 
-    def shown(self, probe: Probe, attribute: str) -> list[dict] | None:
-        "The few-shot examples shown for (probe, attribute), by pool id with their similarity (None when zero-shot)."
-        if self.selector is None: return None
-        return [dict(probe_id=e.id, similarity=round(s, 6)) for e, s in self.selector.scored(probe, attribute)]
-
-    def prompts(self, probe: Probe, attribute: str) -> tuple[list, list]:
-        "The messages of every sample for (probe, attribute), and each sample's option order."
-        # the same for every attribute: a shared prompt prefix
-        orders = _orders(len(probe.choices), self.n_samples, self.shuffle, self.seed, probe.id)
-        ex = self.examples(probe, attribute)
-        return [regression_messages(probe, o, self.attribute(attribute), ex) for o in orders], orders
+    def requests(self, probe: Probe, attribute: str) -> list[Request]:
+        "The request of every sample for (probe, attribute): each sample's option order, prompt, schema and examples."
+        # the same orders for every attribute: a shared prompt prefix
+        return [self.profile.regression(probe, o, self.attribute(attribute), self.shots)
+                for o in self.profile.orders(probe, self.n_samples, self.shuffle, self.seed, probe.id)]
 
     def predict_attribute(self, probe, attribute):
-        msgs, orders = self.prompts(probe, attribute)
-        samples = _sample(self.engine, msgs, scores_schema(len(probe.choices)), self.temperature, self.max_tokens, self.seed)
-        return dict(_mean_scores(samples, orders, len(probe.choices)), examples=self.shown(probe, attribute))
+        reqs = self.requests(probe, attribute)
+        samples = _sample(self.engine, reqs, self.temperature, self.max_tokens, self.seed)
+        return dict(_mean_scores(samples, reqs, len(probe.choices)), examples=_shown(reqs))
 
 # %% ../nbs/13_adms.ipynb #0e6a92a8
 SCORE_CONTINUATIONS = [f"{s}," for s in range(101)]
@@ -294,28 +270,29 @@ MIN_SCORE_MASS = 0.5
 @register_adm('expected-score', engine=True, few_shot=True, regressor=True, per_attribute=True)
 class ExpectedScoreADM(ComparativeRegressionADM):
     "Expected score over 0–100 at the score position, read from the model's distribution (one forward pass per option and attribute)."
+    kind = 'expected-score'
     def __init__(self, engine: Engine, attributes: list[Attribute] = (), selector: ExampleSelector | None = None, shuffle: bool = True,
-                 seed: int = 0, example_chars: int | None = None, metric='euclidean', tie_break: str = 'random'):
-        super().__init__(engine, attributes, selector, 1, 0.0, shuffle, seed, 0, example_chars, metric, tie_break)
+                 seed: int = 0, example_chars: int | None = None, rule: AlignmentSpec = AlignmentSpec()):
+        super().__init__(engine, attributes, selector, 1, 0.0, shuffle, seed, 0, example_chars, rule)
         self.name = f"expected-score-{'few' if selector else 'zero'}-shot"
 
     score_first = True  # the prefix asks for the score first, so the examples show it first
     def predict_attribute(self, probe, attribute):
-        (msgs,), (order,) = self.prompts(probe, attribute)
+        (req,) = self.requests(probe, attribute)
         values, dists = [0.0] * len(probe.choices), {}
-        for l, i in zip(letters(len(order)), order):
-            lp = np.array(self.engine.option_logprobs(msgs, SCORE_CONTINUATIONS, prefix=f'{{"{l}":{{"score":'))
+        for l, i in zip(req.keys, req.order):
+            lp = np.array(self.engine.option_logprobs(req.messages, SCORE_CONTINUATIONS, prefix=f'{{"{l}":{{"score":'))
             p = np.exp(lp - lp.max()); p /= p.sum()
             values[i] = float(p @ np.arange(101)) / 100
             dists[l] = dict(mass=float(np.exp(lp).sum()), mode=int(p.argmax()))
         mass = min(d['mass'] for d in dists.values())  # the least-supported option's
         return dict(values=values, reasonings=None, error=None, raw=dists, mass=mass, low_mass=mass < MIN_SCORE_MASS,
-                    examples=self.shown(probe, attribute))
+                    examples=_shown([req]))
 
 # %% ../nbs/13_adms.ipynb #13b147c5
 @register_adm('per-response-regression', engine=True, regressor=True, per_attribute=True, sampling=True)
 class PerResponseRegressionADM(RegressionADM):
-    "Rate each option alone, per attribute, 0–100 (zero-shot)."
+    "Rate each option alone, per attribute (the profile's prompt; zero-shot)."
     name = 'per-response-regression'
     def __init__(
         self,
@@ -325,24 +302,26 @@ class PerResponseRegressionADM(RegressionADM):
         temperature: float = 0.0,
         seed: int = 0,
         max_tokens: int = 200,
-        metric='euclidean',
-        tie_break: str = 'random',
+        rule: AlignmentSpec = AlignmentSpec(),
     ):
-        super().__init__(attributes, metric, tie_break, seed)
+        super().__init__(attributes, rule, seed)
         self.engine, self.n_samples, self.temperature, self.max_tokens = engine, n_samples, temperature, max_tokens
+        self.profile = get_profile(rule.profile)
+        self.profile.check('per-response-regression')
 
     def predict_attribute(self, probe, attribute):
-        msgs = [single_messages(probe, i, self.attribute(attribute)) for i in range(len(probe.choices))]
-        rows = self.engine.generate_json(msgs, single_schema(), self.n_samples, self.temperature, self.max_tokens, self.seed)
+        reqs = [self.profile.single(probe, i, self.attribute(attribute)) for i in range(len(probe.choices))]
+        rows = self.engine.generate_json([r.messages for r in reqs], reqs[0].schema, self.n_samples, self.temperature, self.max_tokens, self.seed)
         raw, count = [[s.text for s in row] for row in rows], dict(valid=sum(s.ok for row in rows for s in row), total=sum(map(len, rows)))
         bad = next((i for i, row in enumerate(rows) if not any(s.ok for s in row)), None)
         if bad is not None:
             return dict(values=None, error=f"option {bad}: all {len(rows[bad])} samples failed: {rows[bad][0].error}", raw=raw, **count)
         ok = [[s for s in row if s.ok] for row in rows]
+        scale, score, why = reqs[0].scale, reqs[0].score, reqs[0].reasoning
         return dict(
-            values=[float(np.mean([s.value['score'] for s in o])) / 100 for o in ok],
-            samples=[[s.value['score'] / 100 for s in o] for o in ok],
-            reasonings=[o[0].value['reasoning'] for o in ok],
+            values=[float(np.mean([s.value[score] for s in o])) / scale for o in ok],
+            samples=[[s.value[score] / scale for s in o] for o in ok],
+            reasonings=[o[0].value[why] for o in ok],
             error=None,
             raw=raw,
             **count
@@ -364,10 +343,10 @@ class JointRegressionADM(RegressionADM):
         seed: int = 0,
         max_tokens: int = 200,
         example_chars: int | None = None,
-        metric='euclidean',
-        tie_break: str = 'random',
+        rule: AlignmentSpec = AlignmentSpec(),
     ):
-        super().__init__(attributes, metric, tie_break, seed)
+        super().__init__(attributes, rule, seed)
+        get_profile(rule.profile).check('joint-regression')
         self.engine, self.selector, self.n_examples, self.n_samples, self.temperature = engine, selector, n_examples, n_samples, temperature
         self.shuffle, self.max_tokens, self.example_chars = shuffle, max_tokens, example_chars
         self.name = f"joint-regression-{'few' if selector else 'zero'}-shot"
@@ -392,15 +371,12 @@ class JointRegressionADM(RegressionADM):
         "Predictions of `attributes` for `probe`: the ones not memoised yet come from one joint prompt (per sample)."
         missing = [a for a in dict.fromkeys(attributes) if (probe.id, a) not in self.memo]
         if missing:
-            orders = _orders(len(probe.choices), self.n_samples, self.shuffle, self.seed, probe.id)
             ex = self.examples(probe, missing)
-            msgs = [joint_messages(probe, o, [self.attribute(a) for a in missing], ex) for o in orders]
-            samples = _sample(self.engine, msgs, joint_schema(len(probe.choices), missing), self.temperature, self.max_tokens, self.seed)
-            for a in missing:
-                self.memo[probe.id, a] = {
-                    **_mean_scores(samples, orders, len(probe.choices), key=lambda v, l, a=a: v[l][a]),
-                    'reasonings': None,
-                }
+            schema = joint_schema(len(probe.choices), missing)
+            reqs = [Request(joint_messages(probe, o, [self.attribute(a) for a in missing], ex), schema, tuple(letters(len(o))), tuple(o))
+                    for o in get_profile('align-nb').orders(probe, self.n_samples, self.shuffle, self.seed, probe.id)]
+            samples = _sample(self.engine, reqs, self.temperature, self.max_tokens, self.seed)
+            for a in missing: self.memo[probe.id, a] = {**_mean_scores(samples, reqs, len(probe.choices), field=a), 'reasonings': None}
         return {a: self.memo[probe.id, a] for a in attributes}
 
     def predict_attribute(self, probe, attribute): return self.predict(probe, [attribute])[attribute]
@@ -410,75 +386,53 @@ class JointRegressionADM(RegressionADM):
         for p in probes: self.predict(p, attributes or p.attributes)
 
 # %% ../nbs/13_adms.ipynb #e7c9320b
-def _vote(
-    probe: Probe, target: Target, samples, orders, n_positive: int, tie_break: str, seed: int
-) -> tuple[int | None, str, str | None, bool, dict]:
-    "ALIGN's vote over the valid samples (the first `n_positive` positive): a positive pick gets 1; a negative one loses 1/C, each other of C options gains 1/C."
-    C = len(probe.choices)
-    votes, reasons, valid = np.zeros(C), {}, 0
-    for k, (s, o) in enumerate(zip(samples, orders)):
+def _votes(requests: list[Request], samples, n_positive: int, by_key: bool) -> dict:
+    "The picks of the valid samples (the first `n_positive` positive), as option ids: choice indices, or (`by_key`) positions of the shown keys."
+    pos, neg, reasons, valid = [], [], {}, 0
+    for k, (r, s) in enumerate(zip(requests, samples)):
         if not s.ok: continue
         valid += 1
-        i = o[letters(C).index(s.value['choice'])]
-        if k < n_positive: votes[i] += 1; reasons.setdefault(i, s.value['reasoning'])
-        else: votes += 1 / C; votes[i] -= 2 / C
-    support = dict(valid=valid, total=len(samples))
-    if not valid: return None, '', f"all {len(samples)} samples failed: {samples[0].error}", False, support
-    tied = np.flatnonzero(votes >= votes.max() - 1e-9).tolist()
-    winner = break_tie(tied, tie_break, seed, probe, target)
-    return winner, reasons.get(winner, ''), None, len(tied) > 1, support
+        key = s.value[r.pick]
+        i = r.keys.index(key) if by_key else r.choice_of(key)
+        (pos if k < n_positive else neg).append(i)
+        if k < n_positive: reasons.setdefault(i, s.value.get(r.reasoning, ''))
+    return dict(positive=pos, negative=neg, reasons=reasons, support=dict(valid=valid, total=len(samples)))
+
+def _voted(adm, probe: Probe, target, requests: list[Request], samples, n_positive: int, t0: float) -> Decision:
+    "The decision of a chooser: its samples' votes counted by its profile's rule (`alignment.choose_vote`)."
+    by_key = not adm.profile.shuffles  # the options keep their order in every sample: vote among everything shown (actions too)
+    v = _votes(requests, samples, n_positive, by_key)
+    base = dict(probe_id=probe.id, raw=[s.text for s in samples], seconds=time.perf_counter() - t0, support=dict(choice=v['support']))
+    if not v['support']['valid']: return Decision(choice=None, error=f"all {len(samples)} samples failed: {samples[0].error}", **base)
+    n = len(requests[0].keys) if by_key else len(probe.choices)
+    c = choose_vote(v['positive'], v['negative'], n, adm.rule, seed=adm.seed, probe_id=probe.id, target=target)
+    why = v['reasons'].get(c['choice'], '')
+    choice = requests[0].order[c['choice']] if by_key else c['choice']
+    if choice is None: return Decision(choice=None, action=requests[0].keys[c['choice']], reasoning=why, tied=c['tied'], **base)
+    return Decision(choice=choice, reasoning=why, tied=c['tied'], **base)
 
 @register_adm('unaligned', engine=True, sampling=True)
 class UnalignedADM:
-    "Multiple-choice pick with one sentence of reasoning; shuffled options and a majority vote over `n_samples`."
+    "Multiple-choice pick with one sentence of reasoning (the profile's prompt); a vote over `n_samples`, options shuffled where it shuffles."
     name = 'unaligned'
-    def __init__(
-        self,
-        engine: Engine,
-        n_samples: int = 1,
-        temperature: float = 0.0,
-        seed: int = 0,
-        shuffle: bool = True,
-        max_tokens: int = 200,
-        tie_break: str = 'random',
-    ):
-        self.engine, self.n_samples, self.temperature, self.seed, self.shuffle, self.max_tokens = (
-            engine,
-            n_samples,
-            temperature,
-            seed,
-            shuffle,
-            max_tokens,
-        )
-        self.tie_break = _tie_rule(tie_break)
+    def __init__(self, engine: Engine, attributes: list[Attribute] = (), n_samples: int = 1, temperature: float = 0.0, seed: int = 0,
+                 shuffle: bool = True, max_tokens: int = 200, rule: AlignmentSpec = AlignmentSpec()):
+        self.engine, self.attributes, self.n_samples, self.temperature = engine, {a.name: a for a in attributes}, n_samples, temperature
+        self.seed, self.shuffle, self.max_tokens, self.rule = seed, shuffle, max_tokens, rule
+        self.profile = get_profile(rule.profile)
+        self.profile.check('unaligned')
 
     def decide(self, probe: Probe, target: Target) -> Decision:
         t0 = time.perf_counter()
-        orders = _orders(len(probe.choices), self.n_samples, self.shuffle, self.seed, probe.id)
-        samples = _sample(
-            self.engine,
-            [choice_messages(probe, o) for o in orders],
-            choice_schema(len(probe.choices)),
-            self.temperature,
-            self.max_tokens,
-            self.seed,
-        )
-        i, why, err, tied, support = _vote(probe, target, samples, orders, len(samples), self.tie_break, self.seed)
-        return Decision(
-            probe_id=probe.id,
-            choice=i,
-            reasoning=why,
-            error=err,
-            raw=[s.text for s in samples],
-            seconds=time.perf_counter() - t0,
-            tied=tied,
-            support=dict(choice=support),
-        )
+        reqs = [self.profile.choice(probe, o, attributes=self.attributes)
+                for o in self.profile.orders(probe, self.n_samples, self.shuffle, self.seed, probe.id)]
+        samples = _sample(self.engine, reqs, self.temperature, self.max_tokens, self.seed)
+        return _voted(self, probe, target, reqs, samples, len(samples), t0)
 
 # %% ../nbs/13_adms.ipynb #49862858
 @register_adm('prompt-aligned', engine=True, few_shot=True)
 class PromptAlignedADM:
-    "The target written into the system prompt; ALIGN's positive/negative sampling vote; optional few-shot choice examples."
+    "The target written into the system prompt (the profile's); ALIGN's positive/negative sampling vote; optional few-shot choice examples."
     def __init__(
         self,
         engine: Engine,
@@ -491,64 +445,23 @@ class PromptAlignedADM:
         selector: ExampleSelector | None = None,
         n_examples: int = 0,
         max_tokens: int = 200,
-        tie_break: str = 'random',
+        rule: AlignmentSpec = AlignmentSpec(),
     ):
         self.engine, self.attributes, self.n_positive, self.n_negative = engine, {a.name: a for a in attributes}, n_positive, n_negative
-        self.temperature, self.seed, self.shuffle, self.selector, self.n_examples, self.max_tokens = (
-            temperature,
-            seed,
-            shuffle,
-            selector,
-            n_examples,
-            max_tokens,
-        )
-        self.tie_break = _tie_rule(tie_break)
+        self.temperature, self.seed, self.shuffle, self.selector, self.n_examples, self.max_tokens, self.rule = (
+            temperature, seed, shuffle, selector, n_examples, max_tokens, rule)
+        self.profile = get_profile(rule.profile)
+        self.profile.check('prompt-aligned')
         self.name = (
             'prompt-aligned' + (f'-vote{n_positive}+{n_negative}' if n_negative else '') + (f'-{n_examples}shot' if n_examples else '')
         )
 
-    def examples(self, probe: Probe, target: Target, negate: bool = False) -> list[dict]:
-        "Few-shot turns: similar pool probes answered with their choice closest to the target, or with `negate` (negative samples) to its opposite."
-        turns = []
-        if not (self.selector and self.n_examples): return turns
-        if negate: target = Target(values={a: 1 - v for a, v in target.values.items()}, name=f"not {target.name}")
-        for i in self.selector.rank(probe):
-            ex = self.selector.pool[i]
-            best = correct_choices(ex, target)
-            if best is None: continue
-            order = option_order(len(ex.choices), seed_of(self.seed, ex.id) if self.shuffle else None)
-            turns += [
-                choice_messages(ex, order)[1],
-                dict(
-                    role='assistant',
-                    content=json.dumps(
-                        dict(
-                            reasoning="This option is the closest to the user's values.", choice=letters(len(order))[order.index(best[0])]
-                        ),
-                        separators=(',', ':'),
-                    ),
-                ),
-            ]
-            if len(turns) == 2 * self.n_examples: break
-        return turns
-
     def decide(self, probe: Probe, target: Target) -> Decision:
         t0 = time.perf_counter()
         n = self.n_positive + self.n_negative
-        orders = _orders(len(probe.choices), n, self.shuffle, self.seed, probe.id)
-        # negative samples see examples answered for the opposite target
-        ex = {neg: self.examples(probe, target, negate=neg) for neg in {k >= self.n_positive for k in range(n)}}
-        msgs = [aligned_messages(probe, o, target, self.attributes, negate=k >= self.n_positive) for k, o in enumerate(orders)]
-        msgs = [m[:1] + ex[k >= self.n_positive] + m[1:] for k, m in enumerate(msgs)]
-        samples = _sample(self.engine, msgs, choice_schema(len(probe.choices)), self.temperature, self.max_tokens, self.seed)
-        i, why, err, tied, support = _vote(probe, target, samples, orders, self.n_positive, self.tie_break, self.seed)
-        return Decision(
-            probe_id=probe.id,
-            choice=i,
-            reasoning=why,
-            error=err,
-            raw=[s.text for s in samples],
-            seconds=time.perf_counter() - t0,
-            tied=tied,
-            support=dict(choice=support),
-        )
+        shots = Shots(self.selector, self.n_examples, self.seed, self.shuffle)
+        # negative samples are prompted with the opposite target; their few-shot examples answer for it too
+        reqs = [self.profile.choice(probe, o, target, k >= self.n_positive, self.attributes, shots)
+                for k, o in enumerate(self.profile.orders(probe, n, self.shuffle, self.seed, probe.id))]
+        samples = _sample(self.engine, reqs, self.temperature, self.max_tokens, self.seed)
+        return _voted(self, probe, target, reqs, samples, self.n_positive, t0)

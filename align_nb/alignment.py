@@ -6,25 +6,30 @@ Docs: https://align-nb.github.io/align_nb/alignment.html.md"""
 
 # %% ../nbs/04c_alignment.ipynb #c2b5d326
 from __future__ import annotations
-import random
+import collections, random
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 from scipy.spatial.distance import jensenshannon
 from scipy.special import logsumexp
 
-from .core import DataError, Decision, Probe, Target
+from .asys_components import MEDICAL, calculate_votes, filter_votes, medical_urgency_choice, random_effects_choice, read_random_effects
+from .asys_rules import KDE_NORMS, KdeData, as_kde, align as asys_align
+from .core import DataError, Decision, Probe, Target, explain_errors
 from .fingerprints import content_key
+from .sp_rules import correct_response_indexes as sp_correct_indexes, select_response_index, target_distance as sp_target_distance
 from .targets import load_target
 
 # %% auto #0
-__all__ = ['GRID', 'DEFAULT_BANDWIDTH', 'Preds', 'ALIGNMENT_FUNCTIONS', 'EPS', 'KDE', 'DistributionTarget', 'as_distribution',
-           'avg_distance', 'sampled_distance', 'likelihood', 'js_distance', 'alignment_distances', 'choose',
-           'AlignmentSpec', 'decision_preds', 'align_choice', 'align_decision', 'correct_options',
-           'read_distribution_target', 'read_target_file']
+__all__ = ['GRID', 'DEFAULT_BANDWIDTH', 'Preds', 'ALIGNMENT_FUNCTIONS', 'METRICS', 'PROFILES', 'TIE_BREAKS', 'ADEPT_FUNCTIONS',
+           'EPS', 'KDE', 'KdeSet', 'RandomEffects', 'DistributionTarget', 'as_distribution', 'avg_distance',
+           'sampled_distance', 'likelihood', 'js_distance', 'distances', 'closest', 'correct_choices', 'seed_of',
+           'break_tie', 'alignment_distances', 'AlignmentSpec', 'choose', 'choose_vote', 'decision_preds',
+           'align_choice', 'align_decision', 'correct_options', 'read_distribution_target', 'read_target_file',
+           'target_form', 'target_report']
 
 # %% ../nbs/04c_alignment.ipynb #73fa1896
 GRID = np.linspace(0, 1, 201)  # where densities are compared: [0, 1] in steps of 0.005
@@ -65,10 +70,34 @@ class KDE(BaseModel):
             if 0 <= x <= 1: return float(x)
 
 # %% ../nbs/04c_alignment.ipynb #1b356e39
-class DistributionTarget(BaseModel):
-    "A target whose attributes are each a point in [0, 1] or a `KDE`."
+class KdeSet(BaseModel):
+    "align-system's density target of one KDMA: a KDE per normalisation (`kdes[norm]`), and the raw `scores` some files carry."
     model_config = ConfigDict(extra='forbid', frozen=True)
-    values: dict[str, float | KDE] = Field(min_length=1)
+    kdes: dict[str, KdeData] = Field(min_length=1)
+    scores: list[float] | None = None
+
+    def kde(self, norm: str | None = None) -> KdeData:
+        "The KDE of normalisation `norm` (default `globalnorm`, align-system's default, else the first there is)."
+        norm = norm or ('globalnorm' if 'globalnorm' in self.kdes else next(iter(self.kdes)))
+        if norm not in self.kdes: raise KeyError(f"this density target has no {norm!r} KDE; it has {sorted(self.kdes)}")
+        return self.kdes[norm]
+
+    @property
+    def mean(self) -> float:
+        "The mean of its default density (a kernel density's mean is its samples' mean)."
+        return float(np.mean(self.kde().samples))
+
+class RandomEffects(BaseModel):
+    "A random-effects target (align-system, Feb 2026): ADEPT's coefficients of the choice model for one KDMA."
+    model_config = ConfigDict(extra='forbid', frozen=True)
+    intercept: float
+    medical_weight: float
+    attr_weight: float
+
+class DistributionTarget(BaseModel):
+    "A target whose attributes are each a point in [0, 1], a `KDE`, an align-system `KdeSet` or `RandomEffects` coefficients."
+    model_config = ConfigDict(extra='forbid', frozen=True)
+    values: dict[str, float | KDE | KdeSet | RandomEffects] = Field(min_length=1)
     name: str = ''
 
     @field_validator('values')
@@ -85,13 +114,22 @@ class DistributionTarget(BaseModel):
     def k(self) -> int: return len(self.values)
 
     def kde(self, attribute: str) -> KDE:
-        "The attribute's density: its KDE, or a kernel of `DEFAULT_BANDWIDTH` at its point."
+        "The attribute's density as an align_nb `KDE`: its KDE, its `KdeSet`'s Gaussian default, or a kernel at its point."
         v = self.values[attribute]
-        return v if isinstance(v, KDE) else KDE(samples=[v])
+        if isinstance(v, KDE): return v
+        if isinstance(v, RandomEffects): raise ValueError(f"{attribute}: a random-effects target has no density (an align-system rule)")
+        if isinstance(v, KdeSet):
+            k = v.kde()
+            if k.kernel != 'gaussian' or not all(isinstance(s, (int, float)) for s in k.samples):
+                raise ValueError(f"{attribute}: its {k.kernel} KDE is decided by align-system's rules only (profile align-system)")
+            return KDE(samples=list(k.samples), bandwidth=k.bandwidth)
+        return KDE(samples=[v])
 
     def point(self) -> Target:
-        "The point target: each density replaced by its mean."
-        return Target(values={a: v.mean if isinstance(v, KDE) else v for a, v in self.values.items()}, name=self.name)
+        "The point target: each density replaced by its mean (a random-effects model has no point: an error)."
+        model = [a for a, v in self.values.items() if isinstance(v, RandomEffects)]
+        if model: raise ValueError(f"{self.name or 'target'}: {model} are random-effects models, which have no point value")
+        return Target(values={a: v if isinstance(v, float) else v.mean for a, v in self.values.items()}, name=self.name)
 
 def as_distribution(target: Target | DistributionTarget) -> DistributionTarget:
     "Any target as a `DistributionTarget` (a point target's values are points)."
@@ -115,10 +153,11 @@ def _combine(parts: np.ndarray, w: np.ndarray, metric: str) -> np.ndarray:
     if metric == 'l1': return (w * np.abs(parts)).sum(axis=1)
     raise ValueError(f"metric must be 'euclidean' or 'l1', got {metric!r}")
 
-def avg_distance(preds: Preds, target, metric: str = 'euclidean', weights=None, **_) -> np.ndarray:
-    "Distance from each option's mean prediction to the target's point."
+def avg_distance(preds: Preds, target, metric: str = 'euclidean', weights=None, preds_means=None, **_) -> np.ndarray:
+    "Distance from each option's mean prediction (`preds_means` where the caller has them exactly) to the target's point."
     t = as_distribution(target); w = _check(preds, t, weights); pt = t.point().values
-    diff = np.array([[np.mean(p[a]) - pt[a] for a in t.attributes] for p in preds])
+    means = preds_means or [{a: np.mean(p[a]) for a in t.attributes} for p in preds]
+    diff = np.array([[m[a] - pt[a] for a in t.attributes] for m in means])
     return _combine(diff, np.array([w[a] for a in t.attributes]), metric)
 
 def sampled_distance(preds: Preds, target, metric: str = 'euclidean', weights=None, rng=None, **_) -> np.ndarray:
@@ -142,11 +181,48 @@ def js_distance(preds: Preds, target, weights=None, **_) -> np.ndarray:
 
 ALIGNMENT_FUNCTIONS = dict(avg_distance=avg_distance, sampled_distance=sampled_distance, likelihood=likelihood, js_distance=js_distance)
 
+# %% ../nbs/04c_alignment.ipynb #4e58d08a
+METRICS = ('euclidean', 'l1')
+
+def distances(values: np.ndarray, target: Target, metric: str = 'euclidean') -> np.ndarray:
+    "Distance of each row of `values` (choices x target attributes) to `target`."
+    if metric not in METRICS: raise ValueError(f"metric must be one of {METRICS}, got {metric!r}")
+    diff = np.asarray(values, dtype=float) - target.vector()
+    return np.sqrt((diff ** 2).sum(-1)) if metric == 'euclidean' else np.abs(diff).sum(-1)
+
+def closest(values: np.ndarray, target: Target, metric: str = 'euclidean', tol: float = 1e-9) -> list[int]:
+    "Indices of the rows of `values` closest to `target` (all of them when tied within `tol`)."
+    d = distances(values, target, metric)
+    return np.flatnonzero(d <= d.min() + tol).tolist()
+
+def correct_choices(probe: Probe, target: Target, metric: str = 'euclidean') -> list[int] | None:
+    "The correct choices of `probe` under `target`, or None if all choices tie (probe skipped)."
+    best = closest(probe.labels(target.attributes), target, metric)
+    return None if len(best) == len(probe.choices) else best
+
 # %% ../nbs/04c_alignment.ipynb #ecc045ff
-EPS = 1e-9  # distances closer than this are a tie; a zero distance is drawn with weight 1/EPS
+PROFILES = ('steerable-pluralism', 'align-system', 'align-nb')  # whose rules (and prompts): the references' code, or align_nb's own
+TIE_BREAKS = ('random', 'first')
+ADEPT_FUNCTIONS = ('medical_urgency', 'medical_urgency_weighted', 'random_effects', 'random_effects_multinomial')  # align-system only
+EPS = 1e-9  # distances closer than this are a tie (align_nb); a zero distance is drawn with weight 1/EPS
+
+def seed_of(*parts) -> int:
+    "A reproducible 32-bit seed from any parts (probe id, attribute, sample index...)."
+    return int(content_key('seed', *parts)[:8], 16)
+
+def _target_key(target) -> str:
+    "What identifies a target for its tie draws: its name, or its values."
+    return target.name or str(sorted(as_distribution(target).model_dump(mode='json')['values'].items()))
+
+def break_tie(tied: list[int], tie_break: str, seed, probe_id: str, target) -> int:
+    "One of the `tied` indices: 'random' draws it reproducibly from (seed, probe, target); 'first' takes the lowest."
+    if tie_break not in TIE_BREAKS: raise ValueError(f"tie_break must be one of {TIE_BREAKS}, got {tie_break!r}")
+    if tie_break == 'first' or len(tied) == 1: return tied[0]
+    key = (seed, probe_id, target.name, sorted(target.values.items())) if isinstance(target, Target) else (seed, probe_id, _target_key(target))
+    return tied[random.Random(seed_of(*key)).randrange(len(tied))]
 
 def alignment_distances(preds: Preds, target, function: str = 'avg_distance', history: Preds | None = None, **kw) -> np.ndarray:
-    "Distances of each option under `function`, cumulative over `history` (earlier chosen options' predictions) when given."
+    "align_nb's distances of each option under `function`, cumulative over `history` (earlier chosen options' predictions) when given."
     if function not in ALIGNMENT_FUNCTIONS:
         raise ValueError(f"alignment function must be one of {sorted(ALIGNMENT_FUNCTIONS)}, got {function!r}")
     if history:
@@ -154,117 +230,315 @@ def alignment_distances(preds: Preds, target, function: str = 'avg_distance', hi
         preds = [{a: [v for h in history for v in h.get(a, [])] + list(p.get(a, [])) for a in attrs} for p in preds]
     return ALIGNMENT_FUNCTIONS[function](preds, target, **kw)
 
-def choose(preds: Preds, target, function: str = 'avg_distance', mode: Literal['aligned', 'misaligned'] = 'aligned',
-           selection: Literal['argmax', 'probabilistic'] = 'argmax', history: Preds | None = None, seed=0, **kw) -> dict:
-    "The chosen option under an alignment `function`: index, whether it was a tie, and every option's distance."
-    d = alignment_distances(preds, target, function, history, **kw)
-    if mode not in ('aligned', 'misaligned'): raise ValueError(f"mode must be 'aligned' or 'misaligned', got {mode!r}")
-    if selection not in ('argmax', 'probabilistic'): raise ValueError(f"selection must be 'argmax' or 'probabilistic', got {selection!r}")
-    rng = random.Random(f"choose:{seed}")
-    score = -d if mode == 'aligned' else d  # larger is better
-    if selection == 'argmax':
-        best = [i for i, s in enumerate(score) if s >= score.max() - EPS]
-        return dict(choice=best[rng.randrange(len(best))] if len(best) > 1 else best[0], tied=len(best) > 1, distances=d.tolist())
-    if function == 'likelihood': weight = np.exp(score - score.max())  # relative likelihoods (inverse ones when misaligned)
-    else: weight = 1 / np.maximum(d if mode == 'aligned' else d.max() - d, EPS)
-    p = weight / weight.sum()
-    return dict(choice=rng.choices(range(len(d)), weights=p)[0], tied=False, distances=d.tolist(), probabilities=p.tolist())
-
 # %% ../nbs/04c_alignment.ipynb #eb7d6772
+_ASYS_CLASSES = {  # (function, cumulative, relevance-weighted) -> align-system's alignment function
+    ('avg_distance', False, False): 'AvgDistScalarAlignment', ('avg_distance', True, False): 'CumulativeAvgDistScalarAlignment',
+    ('avg_distance', False, True): 'RelevanceAvgDistScalarAlignment', ('sampled_distance', False, False): 'MinDistToRandomSampleKdeAlignment',
+    ('likelihood', False, False): 'MaxLikelihoodKdeAlignment', ('js_distance', False, False): 'JsDivergenceKdeAlignment',
+    ('js_distance', True, False): 'CumulativeJsDivergenceKdeAlignment', ('js_distance', True, True): 'RelevanceCumulativeJsDivergenceKdeAlignment',
+}
+
 class AlignmentSpec(BaseModel):
-    "How a decision maker chooses from its predictions: the alignment function, aligned or misaligned, argmax or probabilistic, the distance."
+    "How a decision is made: whose rules (`profile`), the function, aligned or misaligned, argmax or probabilistic, distance, relevance, history, ties."
     model_config = ConfigDict(extra='forbid', frozen=True)
-    function: Literal[tuple(ALIGNMENT_FUNCTIONS)] = 'avg_distance'
+    profile: Literal[PROFILES] = 'align-nb'
+    function: Literal[tuple(ALIGNMENT_FUNCTIONS) + ADEPT_FUNCTIONS] = 'avg_distance'
     mode: Literal['aligned', 'misaligned'] = 'aligned'
     selection: Literal['argmax', 'probabilistic'] = 'argmax'
-    metric: Literal['euclidean', 'l1'] = 'euclidean'
+    metric: Literal['euclidean', 'l1'] | None = None  # None: the profile's (align-system sums absolute differences: l1)
     relevance: Literal['none', 'oracle', 'llm'] = 'none'  # weights of each attribute's part: none, from the labels, or asked (`relevance`)
     cumulative: bool = False  # score each option together with the scenario's earlier choices (its choice history)
+    tie_break: Literal[TIE_BREAKS] | None = None  # None: the profile's ('first' for Steerable Pluralism, else a seeded draw)
+    kde_norm: Literal[KDE_NORMS] | None = None  # align-system: which of a target's densities (None: its functions' default, globalnorm)
+    priornorm_factor: float | None = Field(None, ge=0, le=1)  # align-system's cumulative Jensen–Shannon functions: the prior's weight
+
+    @model_validator(mode='after')
+    def _profile_has_rule(self):
+        plain = self.function == 'avg_distance' and self.mode == 'aligned' and self.selection == 'argmax' and not self.cumulative
+        if self.profile == 'steerable-pluralism':
+            if not plain or self.relevance != 'none' or self.metric == 'l1' or self.kde_norm or self.priornorm_factor is not None:
+                raise ValueError("the steerable-pluralism profile has one rule (the closest mean prediction, Euclidean, argmax): use "
+                                 "profile align-system or align-nb for other alignment functions, modes, relevance or histories")
+        elif self.profile == 'align-system':
+            if self.metric == 'euclidean': raise ValueError("align-system's rules sum absolute differences (L1): leave metric out, or use align-nb")
+            if self.function not in ADEPT_FUNCTIONS and self.asys_class is None:
+                raise ValueError(f"align-system has no {self.function} rule with cumulative={self.cumulative}, relevance={self.relevance}; "
+                                 f"its rules: {sorted(set(_ASYS_CLASSES.values()))} and {', '.join(ADEPT_FUNCTIONS)}")
+            if self.priornorm_factor is not None and not (self.asys_class or '').startswith(('Cumulative', 'RelevanceCumulative')):
+                raise ValueError("priornorm_factor is a parameter of align-system's cumulative Jensen–Shannon functions only")
+        else:
+            if self.function in ADEPT_FUNCTIONS: raise ValueError(f"{self.function} is align-system's ADEPT component: use profile align-system")
+            if self.kde_norm or self.priornorm_factor is not None:
+                raise ValueError("kde_norm and priornorm_factor choose among align-system's densities: use profile align-system")
+        return self
 
     @property
-    def is_default(self) -> bool: return self == AlignmentSpec()
+    def asys_class(self) -> str | None:
+        "align-system's alignment function for this rule (None for an ADEPT component or a rule it lacks)."
+        return _ASYS_CLASSES.get((self.function, self.cumulative, self.relevance != 'none'))
+
+    @property
+    def distance(self) -> str: return self.metric or ('l1' if self.profile == 'align-system' else 'euclidean')
+
+    @property
+    def ties(self) -> str: return self.tie_break or ('first' if self.profile == 'steerable-pluralism' else 'random')
+
+    @property
+    def is_default(self) -> bool:
+        "Whether this is the papers' plain rule (closest mean prediction, aligned, argmax, no relevance, no history), in any profile."
+        return (self.function, self.mode, self.selection, self.relevance, self.cumulative) == ('avg_distance', 'aligned', 'argmax', 'none', False)
 
     @property
     def text(self) -> str:
-        "The settings that differ from the papers' default, e.g. 'function=likelihood, mode=misaligned' ('default' where none)."
-        return ', '.join(f"{k}={v}" for k, v in self.model_dump(exclude_defaults=True).items()) or 'default'
+        "The settings that differ from the profile's plain rule, e.g. 'function=likelihood, mode=misaligned' ('default' where none)."
+        return ', '.join(f"{k}={v}" for k, v in self.model_dump(exclude_defaults=True, exclude={'profile'}).items()) or 'default'
 
+# %% ../nbs/04c_alignment.ipynb #71ee9fc3
+def _means(preds: Preds, attrs, means) -> list[dict[str, float]]:
+    "Each option's mean prediction of `attrs`: `means` where given, else the mean of its samples."
+    return [{a: (m or {}).get(a, float(np.mean(p[a]))) for a in attrs} for p, m in zip(preds, means or [None] * len(preds))]
+
+def _asys_target(target, spec) -> list[dict]:
+    "A target in align-system's `target_kdmas` form: a float `value`, or `kdes` per norm (an align_nb KDE stands for every norm)."
+    out = []
+    for a, v in as_distribution(target).values.items():
+        if isinstance(v, float): out.append(dict(kdma=a, value=v))
+        elif isinstance(v, KdeSet): out.append(dict(kdma=a, kdes={n: dict(kde=k) for n, k in v.kdes.items()}))
+        elif isinstance(v, KDE):
+            out.append(dict(kdma=a, kdes={n: dict(kde=KdeData(tuple(v.samples), v.bandwidth)) for n in ('rawscores', 'localnorm', 'globalnorm')}))
+        else: raise ValueError(f"{a}: a random-effects target is decided by the random_effects functions, not by {spec.function}")
+    return out
+
+def _asys_choose(preds, target, spec, key, weights, history) -> dict:
+    "align-system's decision (`asys_rules.align` or an ADEPT component) over options named '0', '1', ..."
+    kdma_values = {str(i): {a: list(v) for a, v in p.items()} for i, p in enumerate(preds)}
+    t = as_distribution(target)
+    if spec.function in ADEPT_FUNCTIONS:
+        goal = {a: v.model_dump() if isinstance(v, RandomEffects) else v for a, v in t.values.items()}
+        if any(isinstance(v, (KDE, KdeSet)) for v in goal.values()): raise ValueError(f"{spec.function} needs point or random-effects targets")
+        rel = {a: [w] for a, w in weights.items()} if weights else None
+        fn = (medical_urgency_choice if spec.function.startswith('medical') else random_effects_choice)
+        kw = dict(weighted=spec.function.endswith('weighted')) if spec.function.startswith('medical') else dict(multinomial='multinomial' in spec.function)
+        r = fn(kdma_values, goal, rel, **kw)
+        tied = [int(c) for c in r['tied']]
+        choice = tied[0] if spec.ties == 'first' else tied[random.Random(seed_of(key, 'tie')).randrange(len(tied))]
+        p = r['alignment_info'].get('p_choices') or ([r['alignment_info']['p_choose_a'], 1 - r['alignment_info']['p_choose_a']]
+                                                      if 'p_choose_a' in r['alignment_info'] else None)
+        return dict(choice=choice, tied=len(tied) > 1, distances=None, probabilities=p, admissible=tied, info=r['alignment_info'])
+    w = weights or {}
+    per = lambda a, i: w[a][i] if isinstance(w.get(a), list) and i < len(w[a]) else 1.0 if isinstance(w.get(a), list) else w.get(a, 1.0)
+    rel = None if spec.relevance == 'none' else {str(i): {a: [per(a, i)] for a in t.attributes} for i in range(len(preds))}
+    hist = None
+    if spec.cumulative: hist = {a: [float(np.mean(h[a])) for h in history or [] if h.get(a)] for a in t.attributes}
+    r = asys_align(spec.asys_class, kdma_values, _asys_target(t, spec), misaligned=spec.mode == 'misaligned',
+                   probabilistic=spec.selection == 'probabilistic', kde_norm=spec.kde_norm or 'globalnorm', relevances=rel,
+                   priornorm_factor=spec.priornorm_factor, choice_history=hist, rng=seed_of(key, 'align-system'))
+    admissible = [int(c) for c in r.admissible]
+    return dict(choice=int(r.choice), tied=spec.selection == 'argmax' and len(admissible) > 1, distances=list(r.distances),
+                probabilities=[r.probs[str(i)] for i in range(len(preds))], admissible=admissible)
+
+def choose(preds: Preds, target, spec: AlignmentSpec | None = None, *, seed=0, probe_id: str = '', weights: dict | None = None,
+           history: Preds | None = None, means: list[dict] | None = None, **settings) -> dict:
+    "The one decision: `dict(choice, tied, distances, probabilities, admissible)` for options' predictions under `spec` (or `settings`)."
+    spec = (spec or AlignmentSpec()).model_copy(update=settings) if settings else (spec or AlignmentSpec())
+    if settings: spec = AlignmentSpec.model_validate(spec.model_dump())  # checked like any spec
+    t = as_distribution(target)
+    _check(preds, t, None)
+    key = (seed, probe_id, _target_key(target))
+    if spec.profile == 'align-system': return _asys_choose(preds, target, spec, key, weights, history)
+    # align_nb weighs an attribute's part of the distance: a weight per option (align-system's relevance) counts as its mean
+    weights = {a: float(np.mean(w)) if isinstance(w, list) else w for a, w in weights.items()} if weights else weights
+    _check(preds, t, weights)
+    if spec.profile == 'steerable-pluralism':
+        m, goal = _means(preds, t.attributes, means), t.point().values
+        d = [sp_target_distance(x, goal) for x in m]
+        best = [i for i, x in enumerate(d) if x == min(d)]
+        i = select_response_index(m, goal) if spec.ties == 'first' else break_tie(best, spec.ties, seed, probe_id, target)
+        return dict(choice=i, tied=len(best) > 1, distances=d, probabilities=None, admissible=best)
+    kw = dict(metric=spec.distance, weights=weights, rng=np.random.default_rng(seed_of(*key, 'sample')))
+    if spec.function == 'avg_distance' and means is not None and not (spec.cumulative and history):
+        kw['preds_means'] = _means(preds, t.attributes, means)
+    d = alignment_distances(preds, target, spec.function, history if spec.cumulative else None, **kw)
+    score = -d if spec.mode == 'aligned' else d  # larger is better
+    if spec.selection == 'argmax':
+        best = [i for i, s in enumerate(score) if s >= score.max() - EPS]
+        return dict(choice=break_tie(best, spec.ties, seed, probe_id, target), tied=len(best) > 1, distances=d.tolist(), probabilities=None,
+                    admissible=best)
+    if spec.function == 'likelihood': weight = np.exp(score - score.max())  # relative likelihoods (inverse ones when misaligned)
+    else: weight = 1 / np.maximum(d if spec.mode == 'aligned' else d.max() - d, EPS)
+    p = weight / weight.sum()
+    i = random.Random(seed_of(*key, 'draw')).choices(range(len(d)), weights=p)[0]
+    return dict(choice=i, tied=False, distances=d.tolist(), probabilities=p.tolist(), admissible=[j for j, q in enumerate(p) if q > 0])
+
+# %% ../nbs/04c_alignment.ipynb #d68f639d
+def choose_vote(positive: list[int], negative: list[int], n: int, spec: AlignmentSpec | None = None, *, seed=0, probe_id: str = '',
+                target=None, filter_votes_to_positives: bool = True) -> dict:
+    "The voted option among `n` from the positive and negative samples' picks (option indices): `dict(choice, tied, votes, admissible)`."
+    spec = spec or AlignmentSpec()
+    if not positive and not negative: raise ValueError("no valid sample to vote with")
+    if spec.profile == 'steerable-pluralism':
+        if negative: raise ValueError("the steerable-pluralism profile votes with positive samples only (its baselines have no negative ones)")
+        counts = collections.Counter(positive)
+        (top, k), = counts.most_common(1)
+        return dict(choice=top, tied=list(counts.values()).count(k) > 1, votes=[counts.get(i, 0) for i in range(n)],
+                    admissible=[i for i in counts if counts[i] == k])
+    if spec.profile == 'align-system':
+        names = [str(i) for i in range(n)]
+        votes = calculate_votes(names, [str(i) for i in positive], [str(i) for i in negative])
+        final = filter_votes(votes, [str(i) for i in positive]) if filter_votes_to_positives else votes
+        best = [int(c) for c, v in final.items() if v == max(final.values())]
+        return dict(choice=best[0], tied=len(best) > 1, votes=[votes[c] for c in names], admissible=best)
+    votes = np.zeros(n)
+    for i in positive: votes[i] += 1
+    for i in negative: votes += 1 / n; votes[i] -= 2 / n
+    best = np.flatnonzero(votes >= votes.max() - EPS).tolist()
+    return dict(choice=break_tie(best, spec.ties, seed, probe_id, target) if target is not None else best[0], tied=len(best) > 1,
+                votes=votes.tolist(), admissible=best)
+
+# %% ../nbs/04c_alignment.ipynb #fc83a2e1
 def decision_preds(decision: Decision) -> Preds | None:
     "Per choice, each attribute's sampled values (`decision.samples`, else the mean prediction as one sample)."
     if not decision.predictions: return None
     samples = decision.samples or [{} for _ in decision.predictions]
     return [{a: list(s.get(a) or [v]) for a, v in p.items()} for p, s in zip(decision.predictions, samples)]
 
+def _actions(decision: Decision, attrs) -> dict[str, dict[str, list[float]]]:
+    "The shown actions the probe does not score (align-system's triage prompts), with their predicted samples of `attrs`, as its support keeps them."
+    per = [((decision.support or {}).get(a) or {}).get('actions') for a in attrs]
+    if not per or not all(per): return {}
+    return {text: {a: list(p[text]) for a, p in zip(attrs, per)} for text in per[0]}
+
 def align_choice(decision: Decision, probe: Probe, target, spec: AlignmentSpec, seed=0, weights: dict | None = None,
                  history: Preds | None = None) -> dict | None:
-    "`choose`'s answer (choice, tie, distances, probabilities) for `decision`'s predictions under `spec`; None if it failed or has none."
+    "`choose`'s answer for `decision`'s predictions (and its shown unlabelled actions: `action`) under `spec`; None if it failed or has none."
     preds = decision_preds(decision)
-    if decision.failed or preds is None: return None
-    key = content_key('align', seed, probe.id, getattr(target, 'name', ''))  # the same draws wherever the same decision is re-chosen
-    return choose(preds, target, spec.function, spec.mode, spec.selection, seed=key, metric=spec.metric,
-                  rng=np.random.default_rng(int(key[:8], 16)), weights=weights, history=history if spec.cumulative else None)
+    if (decision.failed and decision.error) or preds is None: return None
+    attrs = list(dict.fromkeys(list(as_distribution(target).attributes) + ([MEDICAL] if spec.function in ADEPT_FUNCTIONS else [])))
+    acts = _actions(decision, attrs)
+    means = [dict(m) for m in decision.predictions] + [{a: float(np.mean(v)) for a, v in x.items()} for x in acts.values()]
+    c = choose(preds + list(acts.values()), target, spec, seed=seed, probe_id=probe.id, weights=weights,
+               history=history if spec.cumulative else None, means=means)
+    if c['choice'] >= len(probe.choices): c['action'] = list(acts)[c['choice'] - len(probe.choices)]
+    return c
 
 def align_decision(decision: Decision, probe: Probe, target, spec: AlignmentSpec, seed=0, weights: dict | None = None,
                    history: Preds | None = None) -> Decision:
     "`decision` re-chosen from its predictions under `spec` and `target`, weighted by `weights`, after `history` if cumulative (failed stays failed)."
     c = align_choice(decision, probe, target, spec, seed, weights, history)
-    return decision if c is None else decision.model_copy(update=dict(choice=c['choice'], tied=c['tied']))
+    if c is None: return decision
+    if 'action' in c: return decision.model_copy(update=dict(choice=None, action=c['action'], tied=c['tied']))
+    return decision.model_copy(update=dict(choice=c['choice'], action=None, tied=c['tied']))
 
 def correct_options(probe: Probe, target, spec: AlignmentSpec = AlignmentSpec(), weights: dict | None = None,
                     history: Preds | None = None) -> list[int] | None:
-    "The choices `spec`'s rule picks (aligned, argmax) from the true labels (after `history`'s, if cumulative); None when all tie or a label is missing."
-    t, w = as_distribution(target), weights or {}
+    "The judge: the choices `spec`'s rule picks (aligned, argmax) from the true labels (after `history`'s); None when all tie or a label is missing."
+    if spec.is_default and isinstance(target, Target) and not weights:
+        if spec.profile == 'steerable-pluralism':
+            best, _, _ = sp_correct_indexes([c.values or {} for c in probe.choices], dict(target.values))
+            return None if len(best) == len(probe.choices) else best
+        return correct_choices(probe, target, spec.distance)
+    t = as_distribution(target)
+    w = {a: float(np.mean(v)) if isinstance(v, list) else v for a, v in (weights or {}).items()}
     used = [a for a in t.attributes if w.get(a, 1.0) > 0]
-    if not used or any(a not in (c.values or {}) for c in probe.choices for a in used): return None
-    t = DistributionTarget(values={a: t.values[a] for a in used}, name=t.name)
+    need = used + ([MEDICAL] if spec.function in ADEPT_FUNCTIONS else [])
+    if not used or any(a not in (c.values or {}) for c in probe.choices for a in need): return None
+    labels = [{a: [c.values[a]] for a in need} for c in probe.choices]
+    rule = spec.model_copy(update=dict(mode='aligned', selection='argmax', tie_break='first'))
+    if spec.profile == 'align-system':
+        if spec.function == 'sampled_distance': rule = rule.model_copy(update=dict(function='avg_distance'))
+        sub = DistributionTarget(values={a: t.values[a] for a in used}, name=t.name)
+        if isinstance(t.values[used[0]], (KDE, KdeSet)) and rule.function == 'avg_distance': sub = sub.point()
+        best = choose(labels, sub, AlignmentSpec.model_validate(rule.model_dump()), weights={a: w.get(a, 1.0) for a in used},
+                      history=history)['admissible']
+        return None if len(best) == len(probe.choices) else sorted(best)
+    sub = DistributionTarget(values={a: t.values[a] for a in used}, name=t.name)
     function = 'avg_distance' if spec.function == 'sampled_distance' else spec.function
-    d = alignment_distances([{a: [c.values[a]] for a in used} for c in probe.choices], t, function, metric=spec.metric,
-                            weights={a: w.get(a, 1.0) for a in used}, history=history if spec.cumulative else None)
+    d = alignment_distances(labels, sub, function, metric=spec.distance, weights={a: w.get(a, 1.0) for a in used},
+                            history=history if spec.cumulative else None)
     best = np.flatnonzero(d <= d.min() + EPS).tolist()
     return None if len(best) == len(probe.choices) else best
 
 # %% ../nbs/04c_alignment.ipynb #0ee0a8fd
 def _kdma_entry(entry: dict, path, i: int):
-    "One `kdma_values` entry: its attribute and its point or density."
+    "One `kdma_values` entry: its attribute and its point, density (`KDE` or `KdeSet`) or `RandomEffects`."
     if not isinstance(entry, dict) or not isinstance(entry.get('kdma'), str):
         raise DataError(path, f'kdma_values.{i}', f"expected a mapping with a 'kdma' name, got {entry!r}")
     name, value, kdes = entry['kdma'], entry.get('value'), entry.get('kdes')
-    if isinstance(kdes, dict) and ('samples' in kdes or 'bandwidth' in kdes): return name, KDE(**kdes)
+    record = f"kdma_values.{i} ({name})"
+    if isinstance(kdes, dict) and ('samples' in kdes or 'bandwidth' in kdes):
+        try: return name, KDE(**kdes)
+        except ValueError as e: raise DataError(path, record, f"bad kdes: {explain_errors(e) if isinstance(e, ValidationError) else e}") from None
     if kdes:
-        pickled = [k for k, v in kdes.items() if isinstance(v, dict) and isinstance(v.get('kde'), str)]
-        raise DataError(path, f"kdma_values.{i} ({name})",
-                        f"its kdes {pickled or list(kdes)} are pickled scikit-learn objects, and align_nb never unpickles a file "
-                        "(unpickling runs code the file names). Give the same density as data instead: "
-                        "`kdes: {samples: [...], bandwidth: ...}` (in a trusted session: the KDE's `tree_.data` and `.bandwidth`)")
-    if value is None and entry.get('parameters'):
-        raise DataError(path, f"kdma_values.{i} ({name})", "a random-effects target (model parameters, no value) is not supported: "
-                        "give a value in [0, 1] or a density as samples")
-    if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 <= value <= 1:
-        raise DataError(path, f"kdma_values.{i} ({name})", f"value must be a number in [0, 1], got {value!r}")
+        if not isinstance(kdes, dict): raise DataError(path, record, f"kdes must map a normalisation to its KDE, got {type(kdes).__name__}")
+        out, scores = {}, None
+        for norm, k in kdes.items():
+            if not isinstance(k, dict) or 'kde' not in k: raise DataError(path, f"{record} kdes.{norm}", "expected a mapping with a 'kde'")
+            out[norm] = as_kde(k['kde'], path, f"{record} kdes.{norm}")
+            if k.get('scores') is not None: scores = [float(s) for s in k['scores']]
+        return name, KdeSet(kdes=out, scores=scores)
+    if value is None and entry.get('parameters'): return name, RandomEffects(**read_random_effects(entry, path, record))
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or not 0 <= value <= 10:
+        raise DataError(path, record, f"value must be a number in [0, 1] (or on NAACL'24's 0–10 scale), got {value!r}")
     return name, float(value)
 
+def _read_yaml(path: Path):
+    "A target file's content (JSON is YAML), safe-loaded; an unreadable file is a `DataError` naming it."
+    try: return yaml.safe_load(path.read_text(encoding='utf-8'))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as e:
+        first = str(e).strip().split('\n')[0]
+        raise DataError(path, 'file', f"cannot read target: {first}") from None
+
+def _on_ten(values: dict) -> bool:
+    "Whether scalar values are on NAACL'24's 0–10 scale: all in [0, 10], one above 1."
+    points = [v for v in values.values() if isinstance(v, float)]
+    return bool(points) and max(points) > 1
+
 def read_distribution_target(path) -> DistributionTarget:
-    "A target from an align-system `alignment_target` YAML (scalar or multi-KDMA) or align_nb's `values:` form, never unpickled."
+    "A target from an align-system `alignment_target` YAML (every form above) or align_nb's `values:` form; pickles are never loaded."
     path = Path(path)
-    try: data = yaml.safe_load(path.read_text(encoding='utf-8'))
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as e: raise DataError(path, 'file', f"cannot read target: {e}") from None
+    data = _read_yaml(path)
     if not isinstance(data, dict): raise DataError(path, 'file', f"expected a mapping, got {type(data).__name__}")
     if 'kdma_values' in data:
         entries = data['kdma_values']
         if not isinstance(entries, list) or not entries: raise DataError(path, 'kdma_values', 'expected a non-empty list')
         values = dict(_kdma_entry(e, path, i) for i, e in enumerate(entries))
+        if _on_ten(values): values = {a: v / 10 if isinstance(v, float) else v for a, v in values.items()}
         return DistributionTarget(values=values, name=str(data.get('id') or path.stem))
     if 'values' in data:
         try: return DistributionTarget(values=data['values'], name=str(data.get('name') or path.stem))
-        except ValueError as e: raise DataError(path, 'values', str(e)) from None
+        except ValueError as e: raise DataError(path, 'values', explain_errors(e) if isinstance(e, ValidationError) else str(e)) from None
     raise DataError(path, 'file', "expected align-system's `kdma_values` or align_nb's `values`")
 
 def read_target_file(path) -> Target | DistributionTarget:
-    "Any target file: an `attribute: value` mapping (JSON or YAML), the `values:` form with densities, or an align-system alignment_target YAML; all points give a `Target`."
+    "Any target file: an `attribute: value` mapping (JSON or YAML), the `values:` form, or an align-system alignment_target; all points give a `Target`."
     path = Path(path)
-    try: data = yaml.safe_load(path.read_text(encoding='utf-8'))  # JSON is YAML
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as e: raise DataError(path, 'file', f"cannot read target: {e}") from None
+    data = _read_yaml(path)
     if isinstance(data, dict) and not {'kdma_values', 'values'} & set(data): return load_target(path)
     t = read_distribution_target(path)
-    if any(isinstance(v, KDE) for v in t.values.values()): return t
+    if any(not isinstance(v, float) for v in t.values.values()): return t
     return Target(values=dict(t.values), name=t.name)
+
+# %% ../nbs/04c_alignment.ipynb #6751b576
+def target_form(t) -> str:
+    "A target's form: 'scalar', 'multi-KDMA scalar', 'density' (align_nb KDE), 'KDE (align-system)', 'random effects' or 'mixed'."
+    if isinstance(t, Target): return 'scalar' if t.k == 1 else 'multi-KDMA scalar'
+    kinds = {('random effects' if isinstance(v, RandomEffects) else 'KDE (align-system)' if isinstance(v, KdeSet)
+              else 'density' if isinstance(v, KDE) else 'scalar') for v in t.values.values()}
+    return kinds.pop() if len(kinds) == 1 else 'mixed'
+
+def target_report(folder) -> list[dict]:
+    "For every YAML/JSON file below `folder`: its target's name, form, attributes and notes, or the reason it was refused."
+    folder, rows = Path(folder), []
+    if not folder.is_dir(): raise FileNotFoundError(f"{folder} is not a folder of target files")
+    for p in sorted(q for q in folder.rglob('*') if q.suffix in ('.yaml', '.yml', '.json') and q.is_file()):
+        row = dict(file=str(p.relative_to(folder)), loaded=False, form='', target='', attributes='', note='')
+        try:
+            t = read_target_file(p)
+            raw = _read_yaml(p)
+            scalars = {e.get('kdma'): e.get('value') for e in raw.get('kdma_values', []) if isinstance(e, dict)} if isinstance(raw, dict) else {}
+            on_ten = any(isinstance(v, (int, float)) and not isinstance(v, bool) and v > 1 for v in scalars.values())
+            row.update(loaded=True, form=target_form(t), target=t.name, attributes=', '.join(t.attributes),
+                       note="values read on NAACL'24's 0–10 scale (divided by 10)" if on_ten else '')
+        except (DataError, ValueError) as e: row['note'] = str(e)
+        rows.append(row)
+    return rows

@@ -11,7 +11,8 @@ from typing import Callable
 
 import numpy as np
 
-from .adms import RegressionADM, break_tie, register_adm
+from .adms import RegressionADM, register_adm
+from .alignment import AlignmentSpec, break_tie
 from .core import Attribute, Decision, Probe
 from .icl import embed
 
@@ -46,12 +47,11 @@ class EmbeddingRegressionADM(RegressionADM):
         features=FEATURES,
         max_tokens: int = EMBEDDING_WINDOW,
         alpha: float = 10.0,
-        metric='euclidean',
-        tie_break: str = 'random',
+        rule: AlignmentSpec = AlignmentSpec(),
         seed: int = 0,
     ):
         from sklearn.linear_model import Ridge
-        super().__init__(attributes, metric, tie_break, seed)
+        super().__init__(attributes, rule, seed)
         self.features, self.max_tokens = tuple(features), max_tokens
         self.name = '+'.join(self.features) + '-regression'
         rows = [(p.prompt, c.text, c.values) for p in train for c in p.choices if c.values]
@@ -91,13 +91,12 @@ class RewardModelADM(RegressionADM):
         attributes: list[Attribute] = (),
         trust_remote_code: bool = False,
         device: str = 'cpu',
-        metric='euclidean',
-        tie_break: str = 'random',
+        rule: AlignmentSpec = AlignmentSpec(),
         seed: int = 0,
     ):
         import torch
         from transformers import AutoModelForSequenceClassification, AutoTokenizer
-        super().__init__(attributes, metric, tie_break, seed)
+        super().__init__(attributes, rule, seed)
         self.tokenizer = AutoTokenizer.from_pretrained(model, trust_remote_code=trust_remote_code)
         # never pickled weights
         self.model = (
@@ -132,7 +131,7 @@ class RewardModelADM(RegressionADM):
         best = np.flatnonzero(r == r.max()).tolist()
         return Decision(
             probe_id=probe.id,
-            choice=break_tie(best, self.tie_break, self.seed, probe, target),
+            choice=break_tie(best, self.rule.ties, self.seed, probe.id, target),
             reasoning='Highest scalar reward.',
             raw=r.tolist(),
             tied=len(best) > 1,
@@ -158,11 +157,10 @@ class ValueModelADM(RegressionADM):
         self,
         scorer: Callable[[str, str, Attribute], float] | str,
         attributes: list[Attribute] = (),
-        metric='euclidean',
-        tie_break: str = 'random',
+        rule: AlignmentSpec = AlignmentSpec(),
         seed: int = 0,
     ):
-        super().__init__(attributes, metric, tie_break, seed)
+        super().__init__(attributes, rule, seed)
         self.scorer = import_object(scorer) if isinstance(scorer, str) else scorer
         if not callable(self.scorer): raise ValueError(f"scorer {scorer!r} is not callable")
 

@@ -190,17 +190,23 @@ class Decision(_Model):
     tied: bool = False  # the choice broke a tie: other options were predicted (or voted) exactly as good
     # per attribute ('choice' for a vote): valid and total samples; expected score: mass on the scores, low_mass
     support: dict[str, dict] | None = None
+    action: str | None = None  # a shown action that is none of the probe's choices (align-system's triage prompts): chosen, not scorable
 
     @model_validator(mode='after')
     def _failed_has_error(self):
-        if self.choice is None and not self.error: raise ValueError('a decision without a choice must say why in `error`')
+        if self.choice is None and not (self.error or self.action):
+            raise ValueError('a decision without a choice must say why in `error` (or name the unlabelled `action` it chose)')
+        if self.choice is not None and self.action is not None: raise ValueError('a decision chooses one of the probe\'s choices or an action')
         for i, d in enumerate(self.predictions or []):
             for k, v in d.items():
                 if not math.isfinite(v): raise ValueError(f"prediction for choice {i}, '{k}' is not finite: {v}")
         return self
 
     @property
-    def failed(self) -> bool: return self.choice is None
+    def failed(self) -> bool: return self.choice is None and self.action is None
+
+    @property
+    def scorable(self) -> bool: return self.action is None
 
 # %% ../nbs/00_core.ipynb #9f484ed1
 @runtime_checkable

@@ -10,6 +10,7 @@ import importlib.metadata
 from functools import lru_cache
 
 import numpy as np
+from fastcore.basics import patch
 
 from .core import Probe
 from .fingerprints import content_key
@@ -122,3 +123,24 @@ class ExampleSelector:
         ranking, sim = self._ranked(probe)
         where = {p.id: i for i, p in enumerate(self.pool)}
         return [(e, float(sim[where[e.id]])) for e in self.select(probe, attribute, ranking)]
+
+# %% ../nbs/12_icl.ipynb #45435222
+@patch
+def text_similarity(self: ExampleSelector, query: str, texts: list[str]) -> np.ndarray:
+    "Similarity of each of `texts` to the text `query`, by the selector's method (remembered per query and texts)."
+    texts = list(texts)
+    key = content_key('text-similarity', self.method, query, texts)
+    memo = self.__dict__.setdefault('_text_sims', {})
+    if key in memo: return memo[key]
+    if self.method == 'bertscore': sim = bertscore_f1(query, texts)
+    elif self.method == 'embedding': sim = embed(texts) @ embed([query])[0]
+    elif self.method == 'fixed':
+        v = embed(texts)
+        sim = -np.argsort(np.argsort(-(v @ v.mean(0)), kind='stable')).astype(float)  # the most typical text first, whatever the query
+    else:
+        import bm25s
+        index = bm25s.BM25()
+        index.index(bm25s.tokenize(texts, show_progress=False), show_progress=False)
+        sim = np.asarray(index.get_scores(bm25s.tokenize(query, show_progress=False, return_ids=False)[0]), dtype=float)
+    if self.cache: memo[key] = sim
+    return sim

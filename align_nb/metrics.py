@@ -14,30 +14,12 @@ import pandas as pd
 from scipy import stats
 from tqdm.auto import tqdm
 
+from .alignment import AlignmentSpec, correct_choices, correct_options
 from .core import ADM, Decision, Probe, Target
 
 # %% auto #0
-__all__ = ['METRICS', 'RESULT_COLUMNS', 'MIN_CI_PROBES', 'distances', 'closest', 'correct_choices', 'target_key', 'score',
-           'score_against', 'evaluate', 'accuracy_ci', 'summarize', 'plot_accuracy']
-
-# %% ../nbs/04_metrics.ipynb #4e58d08a
-METRICS = ('euclidean', 'l1')
-
-def distances(values: np.ndarray, target: Target, metric: str = 'euclidean') -> np.ndarray:
-    "Distance of each row of `values` (choices x target attributes) to `target`."
-    if metric not in METRICS: raise ValueError(f"metric must be one of {METRICS}, got {metric!r}")
-    diff = np.asarray(values, dtype=float) - target.vector()
-    return np.sqrt((diff ** 2).sum(-1)) if metric == 'euclidean' else np.abs(diff).sum(-1)
-
-def closest(values: np.ndarray, target: Target, metric: str = 'euclidean', tol: float = 1e-9) -> list[int]:
-    "Indices of the rows of `values` closest to `target` (all of them when tied within `tol`)."
-    d = distances(values, target, metric)
-    return np.flatnonzero(d <= d.min() + tol).tolist()
-
-def correct_choices(probe: Probe, target: Target, metric: str = 'euclidean') -> list[int] | None:
-    "The correct choices of `probe` under `target`, or None if all choices tie (probe skipped)."
-    best = closest(probe.labels(target.attributes), target, metric)
-    return None if len(best) == len(probe.choices) else best
+__all__ = ['RESULT_COLUMNS', 'MIN_CI_PROBES', 'target_key', 'score', 'score_against', 'evaluate', 'accuracy_ci', 'summarize',
+           'plot_accuracy']
 
 # %% ../nbs/04_metrics.ipynb #283a4a4d
 def target_key(target: Target) -> str:
@@ -61,7 +43,8 @@ def score_against(decision: Decision, probe: Probe, target, best: list[int] | No
         choice=decision.choice,
         failed=decision.failed,
         tied=decision.tied,
-        correct=float(decision.choice in best),
+        unscorable=not decision.scorable,
+        correct=float(decision.choice in best) if decision.scorable else np.nan,  # an unlabelled action: not scored
         n_choices=len(probe.choices),
         n_correct_choices=len(best),
         seconds=decision.seconds,
@@ -69,20 +52,23 @@ def score_against(decision: Decision, probe: Probe, target, best: list[int] | No
 
 # %% ../nbs/04_metrics.ipynb #106cffec
 # one scored decision
-RESULT_COLUMNS = ['target', 'k', 'probe_id', 'choice', 'failed', 'tied', 'correct', 'n_choices', 'n_correct_choices', 'seconds']
+RESULT_COLUMNS = ['target', 'k', 'probe_id', 'choice', 'failed', 'tied', 'unscorable', 'correct', 'n_choices', 'n_correct_choices',
+                  'seconds']
 
-def evaluate(
-    adm: ADM, probes: Iterable[Probe], targets: Iterable[Target], metric: str = 'euclidean', progress: bool = True
-) -> pd.DataFrame:
-    "Run `adm` on every (target, probe) pair that the target can score; one row per pair."
+def evaluate(adm: ADM, probes: Iterable[Probe], targets: Iterable[Target], metric: str | None = None, progress: bool = True,
+             rule: AlignmentSpec | None = None) -> pd.DataFrame:
+    "Run `adm` on every (target, probe) pair the target can score, judged by `rule` (default: the ADM's own; `metric` overrides its distance)."
+    rule = rule or getattr(adm, 'rule', None) or AlignmentSpec()
+    if metric is not None: rule = AlignmentSpec.model_validate(rule.model_dump() | dict(metric=metric))
     probes, targets, rows = list(probes), list(targets), []
     labelled = [set(p.attributes) for p in probes]  # a probe with none of a target's attributes ties everywhere
-    pairs = [(t, p) for t in targets for p, a in zip(probes, labelled) if a & t.values.keys() and correct_choices(p, t, metric) is not None]
+    best = {(target_key(t), p.id): correct_options(p, t, rule) for t in targets for p, a in zip(probes, labelled) if a & t.values.keys()}
+    pairs = [(t, p) for t in targets for p in probes if best.get((target_key(t), p.id)) is not None]
     if hasattr(adm, 'prepare'): adm.prepare(list({p.id: p for _, p in pairs}.values()))
     for t, p in tqdm(pairs, desc=f"{getattr(adm, 'name', 'adm')}", disable=not progress, leave=False):
         t0 = time.perf_counter()
         d = adm.decide(p, t)
-        row = score(d, p, t, metric)
+        row = score_against(d, p, t, best[target_key(t), p.id])
         row['seconds'] = row['seconds'] or time.perf_counter() - t0
         rows.append(row)
     return pd.DataFrame(rows, columns=RESULT_COLUMNS)
@@ -132,6 +118,7 @@ def summarize(results: pd.DataFrame, by: str | None = 'target', n_resamples: int
                 'failed': int(g.failed.sum()),
                 'failed_pct': 100 * g.failed.mean(),
                 'tied_pct': 100 * g.tied.mean(),
+                'unscorable_pct': 100 * g.unscorable.mean() if 'unscorable' in g else 0.0,
                 'accuracy': 100 * acc,
                 'ci_low': 100 * lo,
                 'ci_high': 100 * hi,

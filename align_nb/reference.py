@@ -9,7 +9,8 @@ from __future__ import annotations
 import random
 
 from .core import Decision, Probe, Target
-from .metrics import closest, target_key
+from .alignment import AlignmentSpec, closest, correct_options
+from .metrics import target_key
 
 # %% auto #0
 __all__ = ['RandomADM', 'OracleADM']
@@ -25,11 +26,11 @@ class RandomADM:
         return Decision(probe_id=probe.id, choice=i, reasoning='Uniformly random choice.')
 
 class OracleADM:
-    "Chooses a choice whose true labels are closest to the target; predicts the true labels."
+    "Chooses a choice the judge of its `rule` calls correct (the true labels closest to the target); predicts the true labels."
     name = 'oracle'
-    def __init__(self, metric: str = 'euclidean'): self.metric = metric
+    def __init__(self, rule: AlignmentSpec = AlignmentSpec()): self.rule = rule
 
     def decide(self, probe: Probe, target: Target) -> Decision:
-        best = closest(probe.labels(target.attributes), target, self.metric)
+        best = correct_options(probe, target, self.rule) or closest(probe.labels(target.attributes), target, self.rule.distance)
         return Decision(probe_id=probe.id, choice=best[0], reasoning='True labels closest to the target.',
                         predictions=[dict(c.values or {}) for c in probe.choices])

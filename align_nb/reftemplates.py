@@ -18,7 +18,7 @@ from .sources import fetch
 
 # %% auto #0
 __all__ = ['REFERENCES', 'reference_path', 'reference_data', 'clean_template', 'render_outlines', 'Template', 'read_templates',
-           'templates']
+           'templates', 'FString', 'code_strings']
 
 # %% ../nbs/11b_reftemplates.ipynb #62c2813d
 REFERENCES = {'steerable-pluralism': 'references/steerable-pluralism-llm-regression', 'align-system': 'references/align-system'}
@@ -109,3 +109,45 @@ def read_templates(path) -> dict[str, Template]:
 def templates(reference: str, path: str, root=None) -> dict[str, Template]:
     "The prompt templates of file `path` of `reference` (see `read_templates`), read once."
     return read_templates(reference_path(reference, path, root))
+
+# %% ../nbs/11b_reftemplates.ipynb #4b0d836f
+@dataclass(frozen=True)
+class FString:
+    "An f-string of a reference's code: its literal parts, and its placeholders as the source text of their expressions."
+    parts: tuple  # str (literal text) or ('expr', source text of the placeholder's expression)
+
+    @property
+    def fields(self) -> list[str]: return [p[1] for p in self.parts if isinstance(p, tuple)]
+
+    def __call__(self, **values) -> str:
+        "The string with each placeholder replaced by `values[its expression's source text]` (keys may be given as a dict: `**{...}`)."
+        missing = [f for f in self.fields if f not in values]
+        if missing: raise KeyError(f"no value for the placeholder(s) {missing}")
+        return ''.join(p if isinstance(p, str) else str(values[p[1]]) for p in self.parts)
+
+def _fstring(node: ast.JoinedStr) -> FString:
+    "An `FString` from an f-string's syntax node (conversions and format specs are refused: none of the references' need them)."
+    parts = []
+    for v in node.values:
+        if isinstance(v, ast.Constant): parts.append(v.value)
+        elif v.conversion != -1 or v.format_spec is not None: raise ValueError(f"unsupported f-string field: {ast.unparse(v)}")
+        else: parts.append(('expr', ast.unparse(v.value)))
+    return FString(tuple(parts))
+
+def _find(tree: ast.AST, qualname: str):
+    "The function (or `Class.method`) named `qualname` at the top of `tree`."
+    node = tree
+    for name in qualname.split('.'):
+        node = next((n for n in node.body if isinstance(n, (ast.FunctionDef, ast.ClassDef)) and n.name == name), None)
+        if node is None: raise KeyError(f"no {qualname} in the file")
+    return node
+
+def code_strings(reference: str, path: str, qualname: str, root=None) -> dict:
+    "The f-strings (as `FString`s, in source order), returned string constants and assigned dict literals of function `qualname`."
+    p = reference_path(reference, path, root)
+    fn = _find(ast.parse(p.read_text(encoding='utf-8'), filename=str(p)), qualname)
+    nodes = sorted((n for n in ast.walk(fn) if isinstance(n, ast.JoinedStr)), key=lambda n: (n.lineno, n.col_offset))  # source order
+    returned = [n.value.value for n in ast.walk(fn) if isinstance(n, ast.Return) and isinstance(n.value, ast.Constant)]
+    dicts = {t.id: ast.literal_eval(n.value) for n in ast.walk(fn) if isinstance(n, ast.Assign) and isinstance(n.value, ast.Dict)
+             for t in n.targets if isinstance(t, ast.Name)}
+    return dict(fstrings=[_fstring(n) for n in nodes], strings=returned, dicts=dicts)

@@ -8,7 +8,7 @@ Docs: https://align-nb.github.io/align_nb/relevance.html.md"""
 from __future__ import annotations
 from .core import Attribute, Probe
 from .engine import Engine
-from .prompts import relevance_messages, relevance_schema
+from .profiles import get_profile
 
 # %% auto #0
 __all__ = ['RELEVANCE', 'oracle_relevance', 'LLMRelevance']
@@ -16,31 +16,33 @@ __all__ = ['RELEVANCE', 'oracle_relevance', 'LLMRelevance']
 # %% ../nbs/13c_relevance.ipynb #a1c4bd92
 RELEVANCE = ('none', 'oracle', 'llm')  # where a run's relevance weights come from
 
-def oracle_relevance(probe: Probe, attributes) -> dict[str, float]:
-    "1 for each attribute every option of `probe` is labelled with, else 0."
-    return {a: float(all(a in (c.values or {}) for c in probe.choices)) for a in attributes}
+def oracle_relevance(probe: Probe, attributes, profile: str = 'align-nb') -> dict[str, float]:
+    "1 for each attribute every option of `probe` is labelled with (align-system: *some* option), else 0."
+    seen = any if profile == 'align-system' else all
+    return {a: float(seen(a in (c.values or {}) for c in probe.choices)) for a in attributes}
 
 # %% ../nbs/13c_relevance.ipynb #1613c845
 class LLMRelevance:
-    "Relevance of each target attribute to a probe, asked of `engine` (a failed judgement counts as relevant, with its error)."
-    def __init__(self, engine: Engine, attributes=(), temperature: float = 0.0, max_tokens: int = 200, seed: int = 0):
+    "Relevance of each target attribute to a probe, asked of `engine` in the profile's words (a failed judgement counts as relevant, with its error)."
+    def __init__(self, engine: Engine, attributes=(), temperature: float = 0.0, max_tokens: int = 200, seed: int = 0,
+                 profile: str = 'align-nb'):
         self.engine, self.attributes, self.temperature, self.max_tokens, self.seed = (
-            engine,
-            {a.name: a for a in attributes},
-            temperature,
-            max_tokens,
-            seed,
-        )
+            engine, {a.name: a for a in attributes}, temperature, max_tokens, seed)
+        self.profile = get_profile(profile)
+        if not hasattr(self.profile, 'relevance'): raise ValueError(f"the {profile} profile asks no model for relevance (its code has no such step)")
 
-    def __call__(self, probe: Probe, attributes) -> tuple[dict[str, float], dict[str, dict]]:
-        "(weights, support): each attribute's relevance in [0, 1], and per attribute its reasoning or error."
+    def __call__(self, probe: Probe, attributes) -> tuple[dict[str, float | list[float]], dict[str, dict]]:
+        "(weights, support): each attribute's relevance in [0, 1] (align-system: one per choice), and per attribute its reasoning or error."
         attributes = list(attributes)
-        msgs = [relevance_messages(probe, self.attributes.get(a) or Attribute(name=a)) for a in attributes]
-        rows = self.engine.generate_json(msgs, relevance_schema(), 1, self.temperature, self.max_tokens, self.seed)
+        reqs = [self.profile.relevance(probe, self.attributes.get(a) or Attribute(name=a)) for a in attributes]
         weights, support = {}, {}
-        for a, (s,) in zip(attributes, rows):
-            weights[a] = s.value['relevance'] / 100 if s.ok else 1.0
-            support[a] = (
-                dict(relevance=weights[a], reasoning=s.value['reasoning']) if s.ok else dict(relevance=1.0, relevance_error=s.error)
-            )
+        for a, r in zip(attributes, reqs):
+            (s,) = self.engine.generate_json([r.messages], r.schema, 1, self.temperature, self.max_tokens, self.seed)[0]
+            if not s.ok: weights[a], support[a] = 1.0, dict(relevance=1.0, relevance_error=s.error); continue
+            if r.keys == ('',): weights[a] = s.value[r.score] / 100  # one relevance 0-100 for the probe
+            else:  # yes/no per option shown: a weight per choice of the probe
+                per = {i: float(s.value[k][r.score] == 'yes') for k, i in zip(r.keys, r.order) if i is not None}
+                weights[a] = [per[i] for i in range(len(probe.choices))]
+            support[a] = dict(relevance=weights[a], reasoning=s.value[r.reasoning] if r.keys == ('',) else
+                              {k: s.value[k][r.reasoning] for k in r.keys})
         return weights, support

@@ -16,19 +16,21 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from tqdm.auto import tqdm
 
 import align_nb.baselines  # registers the learned baselines' kinds beside those of adms
-from .adms import adm_kind, check_adm_params, decide_from_predictions, make_adm
-from .alignment import AlignmentSpec, DistributionTarget, align_decision, correct_options, decision_preds, read_target_file
+from .adms import adm_defaults, adm_kind, check_adm_params, make_adm
+from .alignment import (PROFILES, AlignmentSpec, DistributionTarget, align_decision, correct_options, decision_preds,
+                                read_target_file)
 from .core import Decision, Probe, Target, explain_errors, append_line, read_jsonl, write_atomic
 from .benchmarks import BENCHMARKS, Benchmark, load_benchmark
 from .backbones import EngineConfig, engine_config, load_engine
-from .metrics import RESULT_COLUMNS, correct_choices, score, score_against
+from .metrics import RESULT_COLUMNS, score_against
+from .profiles import default_profile, get_profile
 from .relevance import LLMRelevance, oracle_relevance
 from .targets import check_target
 
 # %% auto #0
 __all__ = ['StrictModel', 'ADMSpec', 'ExperimentConfig', 'read_yaml_mapping', 'load_config', 'select_probes',
-           'experiment_targets', 'select_targets', 'build_adm', 'read_results', 'run_experiment', 'run_config',
-           'run_decisions', 'score_run']
+           'experiment_targets', 'select_targets', 'build_adm', 'read_results', 'run_experiment', 'recorded_config',
+           'run_config', 'run_decisions', 'score_run']
 
 # %% ../nbs/15_runner.ipynb #7046ad7f
 class StrictModel(BaseModel):
@@ -52,14 +54,16 @@ class ADMSpec(StrictModel):
         return self
 
 class ExperimentConfig(StrictModel):
-    "One experiment: benchmark + probes + targets + decision maker + backbone + seed."
+    "One experiment: benchmark + probes + targets + profile + decision rule + decision maker + backbone + seed."
     benchmark: Literal[tuple(BENCHMARKS)]
     loader: dict[str, Any] = {}          # keyword arguments of the benchmark's loader (split, groups, phase...)
     n_probes: int | None = Field(None, ge=1)  # a seeded sample of this many probes; None: all
     targets: list[str] | None = None      # target names; None: every target of the benchmark (none when target_files are given)
     # targets of your own: point or density, align_nb's or align-system's format (alignment.read_target_file)
     target_files: list[str] = []
-    alignment: AlignmentSpec = AlignmentSpec()  # how a regressor chooses from its predictions; the default is both papers' rule
+    # whose method: the papers' code (steerable-pluralism, align-system) or align_nb's own; None: the benchmark's paper's (`default_profile`)
+    profile: Literal[PROFILES] | None = None
+    alignment: AlignmentSpec = AlignmentSpec()  # how a regressor chooses from its predictions; the default is the papers' plain rule
     adm: ADMSpec
     engine: EngineConfig | None = None
     seed: int = 0                         # the decision maker's randomness: option orders, sampling, tie breaks
@@ -78,10 +82,34 @@ class ExperimentConfig(StrictModel):
         if data.get('loader'): raise ValueError("benchmark: a file benchmark takes its options in the benchmark mapping, not in `loader`")
         return dict(data, benchmark='align-io', loader=dict(b))
 
+    @model_validator(mode='before')
+    @classmethod
+    def _one_profile(cls, data):
+        "The profile is named once, at the top: an `alignment.profile` of its own is refused (a recorded config repeats the top one)."
+        a = data.get('alignment') if isinstance(data, dict) else None
+        if isinstance(a, dict) and 'profile' in a and a['profile'] != data.get('profile'):
+            raise ValueError("alignment.profile: name the profile once, at the top of the config (`profile: ...`)")
+        return data
+
+    @model_validator(mode='after')
+    def _profile(self):
+        "The profile resolved (the benchmark's paper's where none is named), its decision maker checked, the rule checked against it."
+        kind = adm_kind(self.adm.kind)
+        if self.profile is None: self.profile = default_profile(self.benchmark, kind.name, kind.engine)[0]
+        if kind.engine: get_profile(self.profile).check(kind.name)
+        try: self.alignment = AlignmentSpec.model_validate(self.alignment.model_dump(exclude={'profile'}) | dict(profile=self.profile))
+        except ValidationError as e: raise ValueError(f"alignment (profile {self.profile}): {explain_errors(e)}") from None
+        return self
+
+    @property
+    def rule(self) -> AlignmentSpec:
+        "The decision rule: `alignment`, under the run's profile."
+        return self.alignment
+
     @model_validator(mode='after')
     def _no_wasted_work(self):
         "Refuse settings that pay for model calls (or an example pool) and throw them away; warn where some samples may repeat."
-        kind, p = self.adm.kind, self.adm.params
+        kind, p = self.adm.kind, adm_defaults(self.adm.kind, self.profile, self.adm.params.get('few_shot')) | self.adm.params
         if self.alignment.relevance == 'llm' and not adm_kind(kind).engine:
             raise ValueError(
                 f"alignment.relevance: llm asks the decision maker's backbone, and the {kind} decision maker has none: use oracle"
@@ -179,7 +207,7 @@ def build_adm(cfg: ExperimentConfig, bench: Benchmark, engine=None):
     if kind.engine and engine is None:
         if cfg.engine is None: raise ValueError(f"the {kind.name!r} decision maker needs an `engine` in the config")
         engine = load_engine(cfg.engine, benchmark=bench)  # a simulated backbone knows the experiment's own benchmark
-    return make_adm(kind.name, params, bench.attributes, cfg.seed, engine if kind.engine else None, train)
+    return make_adm(kind.name, params, bench.attributes, cfg.seed, engine if kind.engine else None, train, cfg.rule)
 
 # %% ../nbs/15_runner.ipynb #15de91aa
 def _versions() -> dict:
@@ -194,7 +222,7 @@ def _resolved(config: dict) -> dict | None:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter('ignore')
-            return ExperimentConfig.model_validate(config).model_dump(mode='json')
+            return ExperimentConfig.model_validate(recorded_config(config)).model_dump(mode='json')
     except ValidationError: return None
 
 def read_results(run_dir: str | Path) -> list[dict]:
@@ -214,15 +242,16 @@ def _run_targets(cfg: ExperimentConfig, bench: Benchmark, meta: dict | None) -> 
     if meta is None or 'own_targets' not in meta: return experiment_targets(cfg, bench)
     return (select_targets(bench, cfg.targets) if cfg.targets is not None or not cfg.target_files else []) + _recorded_targets(meta)
 
-def _correct(p: Probe, t, spec: AlignmentSpec, metric: str = 'euclidean', history=None) -> list[int] | None:
-    "The correct choices of `p` under `t`: the metric's for a point target and the default rule, else the rule's own (relevance from the labels)."
-    if spec.is_default and isinstance(t, Target): return correct_choices(p, t, metric)
-    return correct_options(p, t, spec, oracle_relevance(p, t.attributes) if spec.relevance != 'none' else None, history)
+def _correct(p: Probe, t, spec: AlignmentSpec, history=None) -> list[int] | None:
+    "The judge: the correct choices of `p` under `t` by the run's rule (`alignment.correct_options`; relevance from the labels)."
+    return correct_options(p, t, spec, oracle_relevance(p, t.attributes, spec.profile) if spec.relevance != 'none' else None, history)
 
 def _weights(p: Probe, t, spec: AlignmentSpec, relevance, stored: dict | None = None) -> tuple[dict | None, dict]:
     "Relevance weights of `t`'s attributes for `p` and what to record of them: none, the oracle's, asked (`relevance`), or a stored decision's."
     if spec.relevance == 'none': return None, {}
-    if spec.relevance == 'oracle': w = oracle_relevance(p, t.attributes); return w, {a: dict(relevance=v) for a, v in w.items()}
+    if spec.relevance == 'oracle':
+        w = oracle_relevance(p, t.attributes, spec.profile)
+        return w, {a: dict(relevance=v) for a, v in w.items()}
     if relevance is not None: return relevance(p, t.attributes)
     known = {a: s['relevance'] for d in (stored or {}).values() for a, s in (d.get('support') or {}).items() if 'relevance' in s}
     missing = [a for a in t.attributes if a not in known]
@@ -245,14 +274,16 @@ def _scenario(p: Probe) -> str:
     return p.meta.get('scenario_id') or p.id
 
 def _decide(adm, p: Probe, t, cfg: ExperimentConfig, relevance=None, history: dict | None = None) -> Decision:
-    "The decision for target `t`: the ADM's own (a density target asked as its point), re-chosen under `cfg.alignment` where that is not the default."
-    d = adm.decide(p, t.point() if isinstance(t, DistributionTarget) else t)
-    if cfg.alignment.is_default and isinstance(t, Target): return d
-    weights, support = _weights(p, t, cfg.alignment, relevance)
+    "The decision for target `t`: the ADM's own (by the run's rule), re-chosen with relevance weights and the scenario's history where the rule has them."
+    regressor = adm_kind(cfg.adm.kind).regressor  # decides from predictions with any target; a chooser is prompted with the target's point
+    d = adm.decide(p, t if regressor or not isinstance(t, DistributionTarget) else t.point())
+    rule = cfg.rule
+    if rule.relevance == 'none' and not rule.cumulative: return d
+    weights, support = _weights(p, t, rule, relevance)
     if weights is not None and not any(weights.values()): weights = None  # nothing of the target bears on the probe: unweighted
     past = history.setdefault((t.name, _scenario(p)), []) if history is not None else []  # (an empty history is still the run's)
-    d = align_decision(d, p, t, cfg.alignment, cfg.seed, weights, past)
-    if cfg.alignment.cumulative and d.choice is not None and _applies(p, t): past.append(decision_preds(d)[d.choice])
+    d = align_decision(d, p, t, rule, cfg.seed, weights, past)
+    if rule.cumulative and d.choice is not None and _applies(p, t): past.append(decision_preds(d)[d.choice])
     if not support: return d
     merged = {a: dict(s) for a, s in (d.support or {}).items()}
     for a, s in support.items(): merged.setdefault(a, {}).update(s)
@@ -279,12 +310,12 @@ def run_experiment(
     targets = _run_targets(cfg, bench, meta)
     stored = read_jsonl(res_path, repair=True)  # a torn last line (power cut) is cut: the complete lines are kept
     done, history, truth = {r['probe_id'] for r in stored}, {}, {}  # choice histories: predicted and true values of chosen options
-    if cfg.alignment.cumulative:  # a resumed run's choice history, from the decisions it has made
+    if cfg.rule.cumulative:  # a resumed run's choice history, from the decisions it has made
         by_id, by_name = {p.id: p for p in probes}, {t.name: t for t in targets}
         for r in stored:
             p = by_id[r['probe_id']]
             for name, d in r['decisions'].items():
-                if name in by_name: _remember(history, truth, p, by_name[name], Decision.model_validate(d), cfg.alignment)
+                if name in by_name: _remember(history, truth, p, by_name[name], Decision.model_validate(d), cfg.rule)
     todo = [p for p in probes if p.id not in done]
     adm = build_adm(cfg, bench) if todo else None
     now = getattr(getattr(adm, 'engine', None), 'fingerprint', None)
@@ -298,7 +329,7 @@ def run_experiment(
         meta = dict(config=resolved, versions=_versions(), fingerprint=now, started=time.strftime('%Y-%m-%dT%H:%M:%S'),
                     own_targets=[t.model_dump(mode='json') for t in targets if t.name not in {b.name for b in bench.targets}])
         write_atomic(meta_path, json.dumps(meta, indent=1))
-    relevance = LLMRelevance(adm.engine, bench.attributes, seed=cfg.seed) if adm is not None and cfg.alignment.relevance == 'llm' else None
+    relevance = LLMRelevance(adm.engine, bench.attributes, seed=cfg.seed, profile=cfg.profile) if adm is not None and cfg.rule.relevance == 'llm' else None
     prepare, bar = getattr(adm, 'prepare', None), tqdm(total=len(todo), desc=f"{cfg.adm.kind} on {cfg.benchmark}", disable=not progress)
     for start in range(0, len(probes), chunk):  # chunks of the whole probe list, so a resumed run batches exactly as an uninterrupted one
         block = probes[start:start + chunk]
@@ -308,11 +339,11 @@ def run_experiment(
         share = [(b - a) / len(part) for a, b in zip((t0, *tok0), (time.perf_counter(), *_tokens(adm)))]  # each probe's part of that cost
         for p in part:
             t1, tok1 = time.perf_counter(), _tokens(adm)
-            scorable = [t for t in targets if _correct(p, t, cfg.alignment, history=truth.get((t.name, _scenario(p)))) is not None]
+            scorable = [t for t in targets if _correct(p, t, cfg.rule, history=truth.get((t.name, _scenario(p)))) is not None]
             # keep a regressor's predictions, to re-score other targets later
             if not scorable and getattr(adm, 'rescorable', False): scorable = targets[:1]
             made = {t.name: _decide(adm, p, t, cfg, relevance, history) for t in scorable}  # `_decide` extends the predicted history
-            for t in scorable: _remember(None, truth, p, t, made[t.name], cfg.alignment)
+            for t in scorable: _remember(None, truth, p, t, made[t.name], cfg.rule)
             decisions = {name: d.model_dump(mode='json', exclude={'seconds'}) for name, d in made.items()}
             append_line(res_path, dict(probe_id=p.id, decisions=decisions))  # one write per probe: a kill leaves whole lines
             cost = [b - a + sh for a, b, sh in zip((t1, *tok1), (time.perf_counter(), *_tokens(adm)), share)]
@@ -325,11 +356,20 @@ def run_experiment(
     return run_dir
 
 # %% ../nbs/15_runner.ipynb #e250879d
+def recorded_config(config: dict) -> dict:
+    "A config as a run recorded it, in today's schema: a run from before profiles is align_nb's own, with `tie_break`/`metric` in `alignment`."
+    c = json.loads(json.dumps(config))
+    c.setdefault('profile', 'align-nb')
+    params = (c.get('adm') or {}).get('params') or {}
+    for k in ('tie_break', 'metric'):
+        if k in params: c.setdefault('alignment', {})[k] = params.pop(k)
+    return c
+
 def run_config(run_dir: str | Path) -> ExperimentConfig:
     "The config a run directory was made with."
     path = Path(run_dir) / 'config.json'
     if not path.exists(): raise FileNotFoundError(f"{path} not found: {run_dir} is not a run directory")
-    return ExperimentConfig.model_validate(json.loads(path.read_text())['config'])
+    return ExperimentConfig.model_validate(recorded_config(json.loads(path.read_text())['config']))
 
 def _stored_samples(stored: dict) -> list[dict] | None:
     "A probe's stored samples of each prediction, merged over its decisions (None where none were kept)."
@@ -342,14 +382,12 @@ def _stored(stored: dict) -> tuple[list[dict] | None, dict]:
     preds = [{a: v for q in per_choice for a, v in q.items()} for per_choice in zip(*kept)] if kept else None
     return preds, {a: s['error'] for d in stored.values() for a, s in (d.get('support') or {}).items() if s.get('error')}
 
-def _rescore(
-    probe: Probe, preds: list[dict] | None, errors: dict, target: Target, metric: str, tie_break: str, seed: int, run_dir
-) -> Decision:
-    "The decision for a target the run did not ask about, from the probe's stored predictions (`_stored`); failed where a prediction it needs failed."
+def _rescore(probe: Probe, preds: list[dict] | None, samples, errors: dict, stored: dict, target, run_dir) -> Decision:
+    "A decision for a target the run did not ask about, holding the probe's stored predictions (`_stored`) to be chosen from; failed where one it needs failed."
     missing = [a for a in target.attributes if preds is None or a not in preds[0]]
     if not missing:
-        i, tied = decide_from_predictions(probe, preds, target, metric, tie_break, seed)
-        return Decision(probe_id=probe.id, choice=i, tied=tied)
+        support = {a: s for d in stored.values() for a, s in (d.get('support') or {}).items()}  # what each prediction rested on (its actions)
+        return Decision(probe_id=probe.id, choice=0, predictions=preds, samples=samples, support=support or None)
     if all(a in errors for a in missing):  # the run tried and failed: a failed decision, as deciding it would have been
         return Decision(probe_id=probe.id, choice=None, error='; '.join(f"{a}: {errors[a]}" for a in missing))
     raise ValueError(
@@ -357,50 +395,38 @@ def _rescore(
         "(the run never predicted them: run the experiment with that target)"
     )
 
-def run_decisions(run_dir: str | Path, targets: list[str] | str | None = None, metric: str = 'euclidean', scorable_only: bool = True):
+def run_decisions(run_dir: str | Path, targets: list[str] | str | None = None, metric: str | None = None, scorable_only: bool = True):
     "Every (probe, target, decision) of a run, in order: stored decisions, and a regressor's decisions for other `targets` (or `'all'`) from its stored predictions."
     for p, t, d, _ in _judged(run_dir, targets, metric, scorable_only): yield p, t, d
 
-def _judged(run_dir, targets, metric: str, scorable_only: bool = True):
-    "`run_decisions` with each decision's correct choices (under a cumulative rule, given the scenario's earlier choices)."
+def _judged(run_dir, targets, metric: str | None, scorable_only: bool = True):
+    "`run_decisions` with each decision's correct choices by the run's rule (`metric` overrides its distance; cumulative: after the scenario's history)."
     cfg = run_config(run_dir)
     bench = load_benchmark(cfg.benchmark, **cfg.loader)
     ran = {t.name: t for t in _run_targets(cfg, bench, json.loads((Path(run_dir) / 'config.json').read_text()))}
     if targets == 'all': tgts = list(bench.targets) + [t for n, t in ran.items() if n not in {b.name for b in bench.targets}]
     elif targets is not None: tgts = [ran[n] if n in ran else select_targets(bench, [n])[0] for n in targets]
     else: tgts = list(ran.values())
-    probes, spec, chosen, truth = {p.id: p for p in bench.probes}, cfg.alignment, {}, {}  # histories per (target, scenario)
+    spec = cfg.rule if metric is None else AlignmentSpec.model_validate(cfg.rule.model_dump() | dict(metric=metric))
+    probes, chosen, truth = {p.id: p for p in bench.probes}, {}, {}  # histories per (target, scenario)
     for row in read_results(run_dir):
         p, stored = probes[row['probe_id']], row['decisions']
         preds, errors = _stored(stored)  # once per probe, for every target it is re-scored against
         samples = _stored_samples(stored)
         for t in tgts:
             key = (t.name, _scenario(p))
-            best = _correct(p, t, spec, metric, truth.get(key))
+            best = _correct(p, t, spec, truth.get(key))
             if best is None and (scorable_only or t.name not in stored): continue
             if t.name in stored: d = Decision.model_validate(stored[t.name])
             elif adm_kind(cfg.adm.kind).regressor:
-                point = t.point() if isinstance(t, DistributionTarget) else t
-                d = _rescore(p, preds, errors, point, metric, cfg.adm.params.get('tie_break', 'random'), cfg.seed, run_dir)
-                if not (cfg.alignment.is_default and isinstance(t, Target)):
-                    weights, _ = _weights(p, t, cfg.alignment, None, stored)
-                    if weights is not None and not any(weights.values()): weights = None
-                    d = align_decision(
-                        d.model_copy(update=dict(predictions=preds, samples=samples)),
-                        p,
-                        t,
-                        cfg.alignment,
-                        cfg.seed,
-                        weights,
-                        chosen.get(key),
-                    )
+                d = _rescore(p, preds, samples, errors, stored, t, run_dir)
+                weights, _ = _weights(p, t, spec, None, stored)
+                if weights is not None and not any(weights.values()): weights = None
+                d = align_decision(d, p, t, spec, cfg.seed, weights, chosen.get(key))
             else: raise ValueError(f"{run_dir}: probe {p.id} has no decision for target {t.name!r} and no stored predictions to re-score it (the {cfg.adm.kind} ADM is not a regressor)")
             _remember(chosen, truth, p, t, d, spec)
             yield p, t, d, best
 
-def score_run(run_dir: str | Path, targets: list[str] | str | None = None, metric: str = 'euclidean') -> pd.DataFrame:
-    "One row per (target, probe) like `evaluate`, from a run's stored decisions; other `targets` (or `'all'`) are decided from stored predictions (ties broken as the run's ADM breaks them)."
-    spec = run_config(run_dir).alignment
-    rows = [score(d, p, t, metric) if spec.is_default and isinstance(t, Target) else score_against(d, p, t, best)
-            for p, t, d, best in _judged(run_dir, targets, metric)]
-    return pd.DataFrame(rows, columns=RESULT_COLUMNS)
+def score_run(run_dir: str | Path, targets: list[str] | str | None = None, metric: str | None = None) -> pd.DataFrame:
+    "One row per (target, probe) like `evaluate`, judged by the run's rule, from its stored decisions; other `targets` (or `'all'`) decided from stored predictions."
+    return pd.DataFrame([score_against(d, p, t, best) for p, t, d, best in _judged(run_dir, targets, metric)], columns=RESULT_COLUMNS)

@@ -11,15 +11,21 @@ from typing import Sequence
 
 import numpy as np
 
+from functools import lru_cache
+
+from .asys_components import BINARY_PROMPTS
+from .asys_prompts import PROMPTS_FILE, asys_attributes, asys_template
 from .core import Attribute, Probe
-from .prompts import describe
 from .engine import Engine, Messages, as_messages
 from .fingerprints import content_key
+from .profiles import ASYS_KDMA
+from .reftemplates import code_strings
+from .sp_prompts import sp_baseline_system_prompt
 from fastcore.basics import patch
 
 # %% auto #0
-__all__ = ['PromptReadError', 'display_name', 'TruthTable', 'Shown', 'read_user_turn', 'read_attribute', 'read_target',
-           'blind_pick', 'target_pick', 'noisy_score', 'score_distribution', 'SimulatedEngine']
+__all__ = ['SP_LEVELS', 'PromptReadError', 'display_name', 'scene', 'TruthTable', 'Shown', 'read_prompt', 'read_attribute',
+           'read_target', 'blind_pick', 'target_pick', 'noisy_score', 'score_distribution', 'SimulatedEngine']
 
 # %% ../nbs/22_simulated.ipynb #3692cf84
 class PromptReadError(ValueError):
@@ -29,93 +35,174 @@ def display_name(a: Attribute) -> str:
     "How prompts name an attribute: its name with underscores as spaces."
     return a.name.replace('_', ' ')
 
+def scene(probe: Probe) -> tuple[str, tuple[str, ...]]:
+    "What identifies a probe's scenario in any prompt: its question text and (triage) its characters' own descriptions."
+    chars = (probe.state or {}).get('characters') or []
+    return probe.prompt.strip(), tuple(sorted(c['unstructured'].strip() for c in chars if c.get('unstructured')))
+
+def _leaves(probe: Probe) -> frozenset:
+    "The values of a probe's characters' structured fields (name, field path, value as text): what can tell two probes of a scene apart."
+    out = set()
+    def walk(who, path, v):
+        if isinstance(v, dict):
+            for k, x in v.items(): walk(who, f"{path}.{k}", x)
+        elif isinstance(v, list):
+            for i, x in enumerate(v): walk(who, f"{path}[{i}]", x)
+        elif v is not None and not isinstance(v, bool): out.add((who, path, str(v)))
+    for c in (probe.state or {}).get('characters') or []:
+        walk(c.get('name') or c.get('id'), '', {k: v for k, v in c.items() if k not in ('unstructured', 'id', 'name')})
+    return frozenset(out)
+
 class TruthTable:
-    "The true values behind every (question, option set) that a benchmark's prompts can show."
+    "The true values behind every (scene, option set) that a benchmark's prompts can show, per variant of the scene's structured fields."
     def __init__(self, probes: Sequence[Probe], attributes: Sequence[Attribute]):
         self.attributes = {a.name: a for a in attributes}
-        self.questions: dict[str, dict[frozenset, dict[str, dict]]] = {}  # question -> option set -> text -> attribute -> values
+        self.questions: dict[tuple, dict[frozenset, list[dict]]] = {}  # scene -> option set -> variants {leaves, entry: text -> attr -> values}
         for p in probes:
-            texts = [c.text.strip() for c in p.choices]
-            entry = self.questions.setdefault(describe(p), {}).setdefault(frozenset(texts), {t: {} for t in texts})
+            texts, leaves = [c.text.strip() for c in p.choices], _leaves(p)
+            variants = self.questions.setdefault(scene(p), {}).setdefault(frozenset(texts), [])
+            v = next((v for v in variants if v['leaves'] == leaves), None)
+            if v is None: variants.append(v := dict(leaves=leaves, entry={}))
             for t, c in zip(texts, p.choices):
-                for a, v in (c.values or {}).items(): entry[t].setdefault(a, []).append(v)
-        self.merged = sum(len(set(vs)) > 1 for e in self.questions.values() for o in e.values() for d in o.values() for vs in d.values())
+                for a, x in (c.values or {}).items(): v['entry'].setdefault(t, {}).setdefault(a, []).append(x)
+        self.merged = sum(len(set(vs)) > 1 for e in self.questions.values() for vs_ in e.values() for v in vs_ for d in v['entry'].values()
+                          for vs in d.values())
 
-    def options(self, question: str) -> set[str]:
-        "Every option text shown with `question`."
+    def key(self, probe: Probe) -> tuple: return scene(probe)
+
+    def options(self, question) -> set[str]:
+        "Every option text shown with `question` (a scene)."
         return {t for texts in self.questions.get(question, {}) for t in texts}
 
-    def values(self, question: str, texts: Sequence[str], attribute: str) -> list[float]:
-        "What the prompt shows of `attribute` for each option text: the mean label of the probes it renders (0.5, neutral, where unlabelled, as in the metric)."
-        if len(texts) == 1 and frozenset(texts) not in self.questions[question]:  # one response alone: from any option set
-            found = [v for e in self.questions[question].values() if texts[0] in e for v in e[texts[0]].get(attribute, [])]
+    def option_set(self, question, texts: Sequence[str], partial: bool = False) -> frozenset | None:
+        "The scene's option set the shown `texts` hold (`partial`: the one that holds every known text shown, some maybe filtered out)."
+        shown, known = set(texts), self.options(question)
+        sets = [s for s in self.questions[question] if ((s & shown and shown & known <= s) if partial else s <= shown)]
+        return max(sets, key=lambda s: len(s & shown)) if sets else None
+
+    def variants(self, question, texts: Sequence[str], shown: str | None = None, leaves: frozenset | None = None,
+                 partial: bool = False) -> list[dict]:
+        "The variants of the option set the shown `texts` hold that a prompt `shown` shows best (or whose fields are `leaves`); [] for none."
+        s = self.option_set(question, texts, partial)
+        if s is None: return []
+        vs = self.questions[question][s]
+        if leaves is not None: return [v for v in vs if v['leaves'] == leaves] or vs
+        if shown is None or len(vs) == 1: return vs
+        common = frozenset.intersection(*(v['leaves'] for v in vs))
+        hits = [sum(val in shown for _, _, val in v['leaves'] - common) for v in vs]
+        return [v for v, h in zip(vs, hits) if h == max(hits)]  # a prompt that shows none of what differs cannot tell them apart
+
+    def entry(self, question, texts: Sequence[str], shown: str | None = None, leaves: frozenset | None = None, partial: bool = False) -> dict:
+        "The shown options' labels, merged over the variants the prompt cannot tell apart: text -> attribute -> values."
+        out = {}
+        for v in self.variants(question, texts, shown, leaves, partial):
+            for t, d in v['entry'].items():
+                for a, xs in d.items(): out.setdefault(t, {}).setdefault(a, []).extend(xs)
+        return out
+
+    def values(self, question, texts: Sequence[str], attribute: str, shown: str | None = None, leaves=None) -> list[float]:
+        "What the prompt shows of `attribute` for each option text: the mean label of the probes it renders (0.5, neutral, where unlabelled)."
+        entry = self.entry(question, texts, shown, leaves, partial=True)
+        if len(texts) == 1 and texts[0] not in entry:  # one response alone: from any option set
+            found = [x for vs in self.questions[question].values() for v in vs if texts[0] in v['entry']
+                     for x in v['entry'][texts[0]].get(attribute, [])]
             return [float(np.mean(found)) if found else 0.5]
-        entry = self.questions[question][frozenset(texts)]
-        return [float(np.mean(entry[t][attribute])) if attribute in entry[t] else 0.5 for t in texts]
+        return [float(np.mean(entry[t][attribute])) if t in entry and attribute in entry[t] else 0.5 for t in texts]
 
-    def matrix(self, question: str, texts: Sequence[str], names: Sequence[str]) -> np.ndarray:
+    def matrix(self, question, texts: Sequence[str], names: Sequence[str], shown: str | None = None, leaves=None) -> np.ndarray:
         "`values` of each of `names`, as a (options x names) array."
-        return np.array([self.values(question, texts, a) for a in names]).T.reshape(len(texts), len(names))
+        return np.array([self.values(question, texts, a, shown, leaves) for a in names]).T.reshape(len(texts), len(names))
 
-    def labelled(self, question: str, texts: Sequence[str]) -> list[str]:
+    def labelled(self, question, texts: Sequence[str], shown: str | None = None, leaves=None) -> list[str]:
         "The attributes labelled on some option of this option set, in a fixed order."
-        entry = self.questions[question][frozenset(texts)]
-        return sorted({a for t in texts for a in entry[t]})
+        entry = self.entry(question, texts, shown, leaves, partial=True)
+        return sorted({a for t in texts if t in entry for a in entry[t]})
 
 class Shown:
-    "What a benchmark's prompts show of its labels, probe by probe, given every probe the backbone knows (for expectations computed beside it)."
-    def __init__(self, probes: Sequence[Probe], attributes: Sequence[Attribute] = ()): self.table = TruthTable(probes, attributes)
+    "What a benchmark's prompts show of its labels, probe by probe (by default, a prompt that tells every probe's fields apart)."
+    def __init__(self, probes: Sequence[Probe], attributes: Sequence[Attribute] = (), render=None):
+        self.table, self.render = TruthTable(probes, attributes), render  # render(probe) -> the user turn a profile shows it in
 
-    def _key(self, probe: Probe) -> tuple[str, list[str]]: return describe(probe), [c.text.strip() for c in probe.choices]
+    def _key(self, probe: Probe) -> dict:
+        texts = [c.text.strip() for c in probe.choices]
+        shown = self.render(probe) if self.render else None
+        return dict(question=scene(probe), texts=texts, shown=shown, leaves=None if shown else _leaves(probe))
 
     def __call__(self, probe: Probe, names: Sequence[str]) -> np.ndarray:
         "Choices x `names` array of the values `probe`'s prompts show."
-        return self.table.matrix(*self._key(probe), names)
+        return self.table.matrix(names=names, **self._key(probe))
 
     def labelled(self, probe: Probe) -> list[str]:
         "The attributes labelled on the option set `probe`'s prompts show (OpinionQA: every group asked the question)."
-        return self.table.labelled(*self._key(probe))
+        return self.table.labelled(**self._key(probe))
 
 # %% ../nbs/22_simulated.ipynb #ee1b391c
-_HEAD = re.compile(r'\n\n(Responses|Options|Response):\n')
-_LETTER = re.compile(r'([A-Z])\. ')
-_NEXT = re.compile(r'\n[A-Z]\. |\n\n|$')
-_OPENINGS = ('Question:\n', 'Scenario:\n')  # how a decision maker's user turn opens, and a relevance request's
+def _schema_keys(schema: dict) -> tuple[str, list[str]]:
+    "What the schema asks for ('scores', 'choice', 'single', 'joint', 'relevance', 'relevant') and the keys it names options by."
+    props = schema.get('properties', {})
+    if 'choice' in props: return 'choice', list(props['choice'].get('enum', []))
+    if 'action_choice' in props: return 'choice', list(schema.get('$defs', {}).get('ActionChoice', {}).get('enum', []))
+    if 'relevance' in props: return 'relevance', []
+    if 'score' in props: return 'single', []
+    item = next(iter(props.values()), {}).get('properties', {}) if props else {}
+    kind = 'scores' if 'score' in item else 'relevant' if 'relevant' in item else 'joint'
+    return kind, list(props)
 
-def _read_block(text: str, pos: int, known: set[str]) -> tuple[list[tuple[str, str]], int]:
-    "The (letter, option text) lines of an option block starting at `pos`, and where the block ends."
-    found = []
-    while (m := _LETTER.match(text, pos)):
-        fits = [t for t in known if text.startswith(t, m.end()) and _NEXT.match(text, m.end() + len(t))]
-        if not fits: break
-        t = max(fits, key=len)
-        found.append((m.group(1), t)); pos = m.end() + len(t)
-        if not text.startswith('\n', pos) or text.startswith('\n\n', pos): break
-        pos += 1
-    return found, pos
+def _shows(text: str, part: str) -> bool:
+    "Whether `text` shows `part` as a whole: after whitespace (or at the start), before a line break (or at the end)."
+    return part in text and re.search(rf'(?:^|\s){re.escape(part)}(?:\n|$)', text) is not None
 
-def read_user_turn(table: TruthTable, text: str) -> dict:
-    "What a user turn shows: `question`, `options` as (letter, text) pairs, `single` (True for one response) and the `tail` after the options."
-    head = next((h for h in _OPENINGS if text.startswith(h)), None)
-    if head is None: raise PromptReadError("the user turn does not start with 'Question:' (or, asking for relevance, 'Scenario:')")
-    for m in _HEAD.finditer(text):
-        question = text[len(head):m.start()]
-        if question not in table.questions: continue
-        known = table.options(question)
-        if m.group(1) == 'Response':
-            fits = [t for t in known if text.startswith(t, m.end()) and text.startswith('\n\n', m.end() + len(t))]
-            if not fits: raise PromptReadError("the response shown is none of this question's options")
-            t = max(fits, key=len)
-            return dict(question=question, options=[('', t)], single=True, tail=text[m.end() + len(t):])
-        options, end = _read_block(text, m.end(), known)
-        letters, texts = [l for l, _ in options], [t for _, t in options]
-        if len(set(letters)) < len(letters): raise PromptReadError(f"the option letters repeat: {letters}")
-        if frozenset(texts) not in table.questions[question] or len(set(texts)) < len(texts):
-            raise PromptReadError(
-                f"the {len(texts)} options shown (letters {letters}) are not the option set of any probe of this question: dropped, repeated or unknown"
-            )
-        return dict(question=question, options=options, single=False, tail=text[end:])
-    raise PromptReadError("the question is not one of the benchmark's probes")
+def _scenes_of(table: TruthTable, text: str) -> list[tuple]:
+    "The known scenes the user turn `text` shows (question and characters there as wholes), the most specific first."
+    found = [k for k in table.questions if _shows(text, k[0]) and all(c in text for c in k[1])]
+    if not found: raise PromptReadError("the question is not one of the benchmark's probes")
+    return sorted(found, key=lambda k: (-len(k[0]), -len(k[1])))
+
+def _lettered(text: str, known: set[str], letters: list[str]) -> list[tuple[str, str]]:
+    "Each letter's option text: the known text that follows `L. ` or `L: ` on a line of its own (the longest where several do)."
+    out = []
+    for l in letters:
+        fits = [t for t in known if re.search(rf'(?:^|\n)(?:- )?{l}[.:] {re.escape(t)}(?=\n|$)', text)]
+        if not fits: raise PromptReadError(f"the prompt shows no option under the letter {l}")
+        out.append((l, max(fits, key=len)))
+    return out
+
+def read_prompt(table: TruthTable, messages: Messages, schema: dict | None) -> dict:
+    "What a request shows: its `scene`, `kind` of answer, shown `options` as (key, text) in the order shown, `user` and `system` text (no schema: scores by letter)."
+    user = next((m['content'] for m in reversed(messages) if m['role'] == 'user'), None)
+    if user is None: raise PromptReadError("the prompt has no user turn")
+    system = '\n'.join(m['content'] for m in messages if m['role'] == 'system')
+    kind, keys = _schema_keys(schema) if schema is not None else ('relevance', [])  # log-probabilities: the options by their letters
+    if schema is None and not re.search(r'(?:^|\n)(?:- )?[A-Z][.:] ', user): kind = 'single'
+    elif schema is None: kind = 'lettered'
+    if kind in ('lettered', 'relevance'): keys = [m.group(1) for m in re.finditer(r'(?:^|\n)(?:- )?([A-Z])[.:] ', user)]
+    error = None
+    for question in _scenes_of(table, user):  # the first scene whose options the prompt shows
+        try: return dict(question=question, kind=kind, system=system, user=user, **_options(table, question, user, kind, keys))
+        except PromptReadError as e: error = error or e
+    raise error
+
+def _options(table: TruthTable, question, user: str, kind: str, keys: list[str]) -> dict:
+    "The options a user turn shows of `question`'s: (key, text) in the order shown, their texts, and the request after them."
+    known = table.options(question)
+    if kind == 'single':
+        fits = [t for t in known if t in user[user.index(question[0]) + len(question[0]):]]
+        if not fits: raise PromptReadError("the response shown is none of this question's options")
+        options = [('', max(fits, key=len))]
+    elif kind in ('joint', 'relevance', 'lettered') or (keys and all(re.fullmatch(r'[A-Z]', k) for k in keys)):
+        options = _lettered(user, known, keys)
+    else: options = [(k, k.strip()) for k in keys]  # options named by their texts
+    texts = [t for _, t in options]
+    if len(set(texts)) < len(texts): raise PromptReadError(f"an option is shown twice: {[k for k, _ in options]}")
+    by_text = not (kind in ('joint', 'relevance', 'lettered') or (keys and all(re.fullmatch(r'[A-Z]', k) for k in keys)))
+    # options named by their texts (align-system's driver) may leave out actions it finds unavailable, and add ones no label judges
+    if kind != 'single' and not table.entry(question, texts, user, partial=by_text):
+        raise PromptReadError(f"the {len(texts)} options shown (keys {[k for k, _ in options]}) are not the option set of any probe of this question")
+    order = sorted(range(len(options)), key=lambda i: user.rfind(texts[i]))  # the order they are shown in (the options come last)
+    options = [options[i] for i in order]
+    return dict(options=options, texts=[t for _, t in options], single=kind == 'single',
+                tail=user[max(user.rfind(t) + len(t) for _, t in options):])
+
 
 # %% ../nbs/22_simulated.ipynb #d39c13ee
 def _first(text: str, needles: dict[str, str]) -> str | None:
@@ -126,20 +213,53 @@ def _first(text: str, needles: dict[str, str]) -> str | None:
         if m and (best is None or (m.start(), -len(needle)) < best[0]): best = ((m.start(), -len(needle)), value)
     return best and best[1]
 
-def read_attribute(table: TruthTable, tail: str) -> str:
-    "The attribute a regression request names: by name first, then (demographic groups) by description."
-    name = _first(tail, {display_name(a): a.name for a in table.attributes.values()})
-    name = name or _first(tail, {a.description: a.name for a in table.attributes.values() if a.kind == 'group'})
+def _names(table: TruthTable) -> dict[str, str]:
+    "How prompts may name each attribute: its display name, align-system's name for its KDMA, a group's description."
+    out = {display_name(a): a.name for a in table.attributes.values()}
+    known = asys_attributes()
+    for a in table.attributes:
+        k = known.get(ASYS_KDMA.get(a, a))
+        if k is not None: out.setdefault(k.name, a)
+    out.update({a.description: a.name for a in table.attributes.values() if a.kind == 'group' and a.description})
+    return out
+
+def read_attribute(table: TruthTable, tail: str, system: str = '') -> str:
+    "The attribute a regression request names: in its request after the options, else in its system prompt."
+    names = _names(table)
+    name = _first(tail, names) or _first(system, names)
     if name is None: raise PromptReadError("the request names none of the benchmark's attributes")
     return name
 
 _STATEMENTS = (re.compile(r'values (.+?) (highly|little)\b'), re.compile(r'would (most|least) commonly answer: (.+?)\.(?=\s|$)'))
+SP_LEVELS = (1.0, 0.83, 0.67, 0.5, 0.33, 0.17, 0.0)  # what one line of Steerable Pluralism's baseline prompt can say of a value
+
+@lru_cache(maxsize=None)
+def _stated(names: tuple[str, ...], groups: tuple[str, ...]) -> tuple[dict, dict]:
+    "The instrument's reading of the references' target statements: SP criterion line -> (attribute, level); align-system prompt -> target."
+    lines, whole = {}, {}
+    for a in names:
+        for v in SP_LEVELS:
+            for line in sp_baseline_system_prompt({a: v}).split('\n'):
+                if a in line and line.strip().startswith('- '): lines.setdefault(line.strip(), (a, v))
+    kdma_of = {ASYS_KDMA.get(a, a): a for a in names}
+    for kdma, (high, low) in BINARY_PROMPTS.items():
+        if kdma in kdma_of:
+            for tpl, v in ((high, 1.0), (low, 0.0)): whole.setdefault(asys_template(tpl)(), {kdma_of[kdma]: v})
+    persona = code_strings('align-system', PROMPTS_FILE, 'opinion_qa_system_prompt')
+    for g in groups:
+        category, attribute = g.split('_', 1)
+        remap = persona['dicts']['category_remap'].get(category, category)
+        for f, v in zip(persona['fstrings'], (0.0, 1.0)): whole[f(category_remapped=remap, attribute=attribute)] = {g: v}
+    return lines, whole
 
 def read_target(table: TruthTable, system: str) -> dict[str, float]:
-    "The target a system prompt states, binarised as it is written (high 1.0, low 0.0); {} when it states none."
-    by_name = {display_name(a).lower(): a.name for a in table.attributes.values()}
-    by_group = {a.description.lower(): a.name for a in table.attributes.values() if a.kind == 'group'}
-    out = {}
+    "The target a system prompt states, as the instrument reads each profile's wording (see above); {} when it states none."
+    attrs = table.attributes.values()
+    lines, whole = _stated(tuple(a.name for a in attrs if a.kind != 'group'), tuple(a.name for a in attrs if a.kind == 'group'))
+    if system in whole: return dict(whole[system])
+    out = dict(lines[l.strip()] for l in system.split('\n') if l.strip() in lines)
+    by_name = {display_name(a).lower(): a.name for a in attrs}
+    by_group = {a.description.lower(): a.name for a in attrs if a.kind == 'group'}
     for m in _STATEMENTS[0].finditer(system):
         if m.group(1).lower() in by_name: out[by_name[m.group(1).lower()]] = 1.0 if m.group(2) == 'highly' else 0.0
     for m in _STATEMENTS[1].finditer(system):
@@ -161,9 +281,9 @@ def target_pick(texts: Sequence[str], values: np.ndarray, target: Sequence[float
     d = np.sqrt(((values - np.asarray(target)) ** 2).sum(1))
     return min(range(len(texts)), key=lambda i: (round(float(d[i]), 9), texts[i]))
 
-def noisy_score(value: float, noise: float, rng: np.random.Generator) -> int:
-    "clip(round(100 x `value` + `noise` x N(0, 1)), 0, 100)."
-    return int(np.clip(round(100 * value + (noise * rng.standard_normal() if noise else 0.0)), 0, 100))
+def noisy_score(value: float, noise: float, rng: np.random.Generator, scale: int = 100) -> int:
+    "clip(round(`scale` x `value` + `noise` x `scale`/100 x N(0, 1)), 0, `scale`): the noise is in points of a 0-100 scale."
+    return int(np.clip(round(scale * value + (noise * scale / 100 * rng.standard_normal() if noise else 0.0)), 0, scale))
 
 def score_distribution(value: float, noise: float) -> np.ndarray:
     "Probabilities of the scores 0..100: a discretised N(100 x `value`, `noise`), all mass on the rounded score when `noise` is 0."
@@ -185,7 +305,7 @@ class SimulatedEngine(Engine):
         if noise < 0: raise ValueError(f"noise must be >= 0 score points, got {noise}")
         self.table = TruthTable(probes, attributes)
         self.noise, self.position_bias, self.invalid_rate, self.flip_rate = noise, position_bias, invalid_rate, flip_rate
-        labels = [(describe(p), [(c.text, c.values) for c in p.choices]) for p in probes]
+        labels = [(scene(p), sorted(_leaves(p)), [(c.text, c.values) for c in p.choices]) for p in probes]
         self.fingerprint = 'simulated:' + content_key(noise, position_bias, invalid_rate, flip_rate, labels)
 
     def __repr__(self): return (f"SimulatedEngine(noise={self.noise:g}, position_bias={self.position_bias:g}, "
@@ -195,19 +315,20 @@ class SimulatedEngine(Engine):
 
 # %% ../nbs/22_simulated.ipynb #8c3f6300
 @patch
-def _shown(self: SimulatedEngine, messages: Messages) -> dict:
-    "What the last user turn shows, with the true values of its options per attribute."
-    user = next((m['content'] for m in reversed(messages) if m['role'] == 'user'), None)
-    if user is None: raise PromptReadError("the prompt has no user turn")
-    seen = read_user_turn(self.table, user)
-    seen['texts'] = [t for _, t in seen['options']]
-    seen['system'] = '\n'.join(m['content'] for m in messages if m['role'] == 'system')
-    return seen
+def _shown(self: SimulatedEngine, messages: Messages, schema: dict) -> dict:
+    "What the request shows (`read_prompt`)."
+    return read_prompt(self.table, messages, schema)
+
+def _scale(schema: dict, key: str | None = None) -> int:
+    "The top of the score range the schema allows (align-system: the attribute's factor; else 100)."
+    props = schema.get('properties', {})
+    item = props[key].get('properties', {}) if key is not None and key in props else props
+    return int(item.get('score', {}).get('maximum', 100))
 
 @patch
-def _scores(self: SimulatedEngine, seen: dict, attribute: str, rng, biased: bool) -> list[int]:
-    "Noisy scores of the shown options for `attribute`; with `biased`, the first shown swaps scores with the best."
-    scores = [noisy_score(v, self.noise, rng) for v in self.table.values(seen['question'], seen['texts'], attribute)]
+def _scores(self: SimulatedEngine, seen: dict, attribute: str, rng, biased: bool, scale: int = 100) -> list[int]:
+    "Noisy scores of the shown options for `attribute` on 0..`scale`; with `biased`, the first shown swaps scores with the best."
+    scores = [noisy_score(v, self.noise, rng, scale) for v in self.table.values(seen['question'], seen['texts'], attribute, seen['user'])]
     if biased:
         best = int(np.argmax(scores)); scores[0], scores[best] = scores[best], scores[0]
     return scores
@@ -217,8 +338,8 @@ def _choice(self: SimulatedEngine, seen: dict, rng, biased: bool, flips: bool = 
     "The shown option chosen (index into the shown order) and why; `flips` False leaves out the flip draw."
     q, texts = seen['question'], seen['texts']
     target = read_target(self.table, seen['system'])
-    attrs = list(target) or self.table.labelled(q, texts)
-    values = self.table.matrix(q, texts, attrs)
+    attrs = list(target) or self.table.labelled(q, texts, seen['user'])
+    values = self.table.matrix(q, texts, attrs, seen['user'])
     i = target_pick(texts, values, list(target.values())) if target else blind_pick(texts, values)
     why = f"closest to the stated target {target}" if target else "highest mean true value (no target stated)"
     if flips and self.flip_rate and rng.random() < self.flip_rate:
@@ -230,41 +351,56 @@ def _choice(self: SimulatedEngine, seen: dict, rng, biased: bool, flips: bool = 
 @patch
 def _relevance(self: SimulatedEngine, seen: dict, rng) -> dict:
     "How relevant the named attribute is: 100 where every shown option is labelled with it, else 0; inverted at `flip_rate`."
-    a = read_attribute(self.table, seen['tail'])
-    entry = self.table.questions[seen['question']][frozenset(seen['texts'])]
-    r, why = (100, 'every option is labelled with it') if all(a in entry[t] for t in seen['texts']) else (0, 'some option is not labelled')
+    a = read_attribute(self.table, seen['tail'], seen['system'])
+    entry = self.table.entry(seen['question'], seen['texts'], seen['user'], partial=True)
+    r, why = (100, 'every option is labelled with it') if all(a in entry.get(t, {}) for t in seen['texts']) else (0, 'some option is not labelled')
     if self.flip_rate and rng.random() < self.flip_rate: r, why = 100 - r, 'a flip'
     return dict(reasoning=f"Simulated {display_name(self.table.attributes[a])} relevance: {why}.", relevance=r)
 
 @patch
+def _relevant(self: SimulatedEngine, seen: dict, schema: dict, rng) -> dict:
+    "align-system's relevance classification: per shown option 'yes' where it is labelled with the named attribute, else 'no' (flips invert)."
+    a = read_attribute(self.table, seen['tail'], seen['system'])
+    entry, out = self.table.entry(seen['question'], seen['texts'], seen['user'], partial=True), {}
+    for key, t in seen['options']:
+        yes = a in entry.get(t, {})
+        if self.flip_rate and rng.random() < self.flip_rate: yes = not yes
+        out[key] = dict(reasoning=f"Simulated {display_name(self.table.attributes[a])} relevance.", relevant='yes' if yes else 'no')
+    return out
+
+def _item(key: str, fields: dict, value, why: str) -> dict:
+    "An answer object with the schema's fields: the value under the score or relevance field, the sentence under the reasoning one."
+    return {f: value if f in ('score', 'relevance') else why for f in fields}
+
+@patch
 def answer(self: SimulatedEngine, messages: Messages, schema: dict, temperature: float, seed: int) -> dict:
     "One sample's JSON value for `messages` under `schema`."
-    seen = self._shown(messages)
+    seen = self._shown(messages, schema)
     rng = _rng(self.fingerprint, messages, schema, seed if temperature > 0 else None)
     biased = bool(self.position_bias) and rng.random() < self.position_bias
-    props, letters = schema.get('properties', {}), [l for l, _ in seen['options']]
-    if 'choice' in props:
+    props, keys, kind = schema.get('properties', {}), [k for k, _ in seen['options']], seen['kind']
+    if kind == 'choice':
         i, why = self._choice(seen, rng, biased)
-        return dict(reasoning=f"Simulated: {why}.", choice=letters[i])
-    if 'relevance' in props: return self._relevance(seen, rng)
-    if seen['single']:
-        a = read_attribute(self.table, seen['tail'])
-        s = self._scores(seen, a, rng, False)[0]
-        return dict(reasoning=f"Simulated {display_name(self.table.attributes[a])} score.", score=s)
-    item = props[letters[0]]['properties'] if letters and letters[0] in props else {}
-    if 'score' in item:
-        a = read_attribute(self.table, seen['tail'])
-        s = self._scores(seen, a, rng, biased)
-        out = {}
-        for l, v in zip(letters, s):
-            out[l] = {k: v if k == 'score' else f"Simulated {display_name(self.table.attributes[a])} score." for k in item}
-        return out
-    missing = [
-        a for a in item if a not in self.table.attributes or _first(seen['tail'], {display_name(self.table.attributes[a]): a, a: a}) is None
-    ]
+        pick = 'choice' if 'choice' in props else 'action_choice'
+        return {f: keys[i] if f == pick else f"Simulated: {why}." for f in props}
+    if kind == 'relevance': return self._relevance(seen, rng)
+    if kind == 'relevant': return self._relevant(seen, schema, rng)
+    if kind == 'single':
+        a = read_attribute(self.table, seen['tail'], seen['system'])
+        s = self._scores(seen, a, rng, False, _scale(schema))[0]
+        return _item('', props, s, f"Simulated {display_name(self.table.attributes[a])} score.")
+    if kind == 'scores':
+        a = read_attribute(self.table, seen['tail'], seen['system'])
+        s = self._scores(seen, a, rng, biased, _scale(schema, keys[0]))
+        why = f"Simulated {display_name(self.table.attributes[a])} score."
+        return {k: _item(k, props[k]['properties'], v, why) for k, v in zip(keys, s)}
+    item = props[keys[0]]['properties']
+    names = _names(self.table)
+    missing = [a for a in item if a not in self.table.attributes or
+               _first(seen['tail'], {n: x for n, x in names.items() if x == a} | {a: a}) is None]
     if missing: raise PromptReadError(f"the request does not name the attributes {missing} that the schema asks for")
     per = {a: self._scores(seen, a, rng, biased) for a in item}
-    return {l: {a: per[a][k] for a in item} for k, l in enumerate(letters)}
+    return {k: {a: per[a][j] for a in item} for j, k in enumerate(keys)}
 
 # %% ../nbs/22_simulated.ipynb #db26fb20
 @patch
@@ -293,8 +429,8 @@ def _score_logprobs(self: SimulatedEngine, seen: dict, prefix: str, candidates: 
     if seen['single']: i = 0
     elif m and m.group(1) in letters: i = letters.index(m.group(1))
     else: raise PromptReadError(f"the answer prefix {prefix!r} does not open a shown option's score")
-    a = read_attribute(self.table, seen['tail'])
-    with np.errstate(divide='ignore'): lp = np.log(score_distribution(self.table.values(seen['question'], seen['texts'], a)[i], self.noise))
+    a = read_attribute(self.table, seen['tail'], seen['system'])
+    with np.errstate(divide='ignore'): lp = np.log(score_distribution(self.table.values(seen['question'], seen['texts'], a, seen['user'])[i], self.noise))
     out = []
     for c in candidates:
         n = re.fullmatch(r'\s*(\d+)\s*,?\s*', c)
@@ -305,12 +441,12 @@ def _score_logprobs(self: SimulatedEngine, seen: dict, prefix: str, candidates: 
 def option_logprobs(self: SimulatedEngine, prompt, options: Sequence[str], prefix: str = '') -> list[float]:
     "Log-probability of each score continuation (see above); a prompt the instrument cannot read raises `PromptReadError`."
     self.usage.add(sum(len(m['content']) for m in as_messages(prompt)) // 4, 0, 0.0)
-    return self._score_logprobs(self._shown(as_messages(prompt)), prefix, options)
+    return self._score_logprobs(self._shown(as_messages(prompt), None), prefix, options)
 
 @patch
 def next_token_logprobs(self: SimulatedEngine, prompt, candidates: Sequence[str], prefix: str = '') -> dict[str, float]:
     "Log-probability of each single-token candidate: letters of a multiple-choice answer, or scores."
-    seen = self._shown(as_messages(prompt))
+    seen = self._shown(as_messages(prompt), None)
     self.usage.add(sum(len(m['content']) for m in as_messages(prompt)) // 4, 0, 0.0)
     letters = [l for l, _ in seen['options']]
     if not set(candidates) <= set(letters): return dict(zip(candidates, self._score_logprobs(seen, prefix, candidates)))

@@ -17,7 +17,7 @@ from .core import safe_path
 
 # %% auto #0
 __all__ = ['OPINIONQA_GROUPS', 'ITM_FILES', 'SOURCES', 'MANIFEST', 'SMOLLM2_GGUF', 'source_url', 'DataUnavailable', 'data_root',
-           'require_data', 'cache_dir', 'fetch', 'list_files', 'smollm2_path']
+           'require_data', 'reference_root', 'require_reference', 'cache_dir', 'fetch', 'list_files', 'smollm2_path']
 
 # %% ../nbs/02_sources.ipynb #b6cca5e4
 _REPOS = {  # name -> (GitHub repository, pinned commit)
@@ -107,6 +107,21 @@ def require_data() -> Path:
         raise DataUnavailable(
             f"ALIGN_NB_DATA must point at the benchmark data folder (got {os.environ.get('ALIGN_NB_DATA')!r}; `make test` sets it to ../shared/data): "
             "the tests on this page read the real benchmark files"
+        )
+    return root
+
+def reference_root(root=None) -> Path | None:
+    "The folder of reference fixtures (`../shared/reference` on developer machines): `root`, else `$ALIGN_NB_REFERENCE`, else None."
+    root = root or os.environ.get('ALIGN_NB_REFERENCE') or None
+    return Path(root).expanduser() if root else None
+
+def require_reference() -> Path:
+    "The reference fixtures folder (`$ALIGN_NB_REFERENCE`), or a clear error: the pages that check against the references need it."
+    root = reference_root()
+    if root is None or not root.is_dir():
+        raise DataUnavailable(
+            f"ALIGN_NB_REFERENCE must point at the reference fixtures folder (got {os.environ.get('ALIGN_NB_REFERENCE')!r}; `make test` sets "
+            "it to ../shared/reference): the checks on this page compare with what the references' own code computed"
         )
     return root
 
