@@ -16,8 +16,10 @@ import pandas as pd
 import yaml
 
 from .benchmarks import load_benchmark
+from .alignment import (KDE, AlignmentSpec, DistributionTarget, RandomEffects, alignment_target, as_distribution, correct_options,
+                                simplest)
 from .core import Choice, DataError, Decision, Probe, Target, parse, read_jsonl, safe_path, write_atomic
-from .metrics import RESULT_COLUMNS, correct_choices, score
+from .metrics import RESULT_COLUMNS, score_against
 from .runner import ExperimentConfig, run_config, run_decisions
 
 # %% auto #0
@@ -37,9 +39,11 @@ def _backbone(cfg: ExperimentConfig) -> dict | None:
     return dict(model_name=model, kind=e.kind)
 
 def _choices(p: Probe) -> list[dict]:
-    "The probe's choices as align-system's input choices."
-    return [dict(action_id=c.meta.get('action_id') or f"{p.id}.action_{j}", unstructured=c.text, kdma_association=c.values or None,
-                 **{k: c.meta[k] for k in ('action_type', 'character_id') if k in c.meta}) for j, c in enumerate(p.choices)]
+    "The probe's choices as align-system's input choices, then the record's actions no label judges (kept in `meta['actions']`)."
+    out = [dict(action_id=c.meta.get('action_id') or f"{p.id}.action_{j}", unstructured=c.text, kdma_association=c.values or None,
+                **{k: c.meta[k] for k in ('action_type', 'character_id') if k in c.meta}) for j, c in enumerate(p.choices)]
+    texts = {c.text for c in p.choices}
+    return out + [dict(a, kdma_association=None) for a in p.meta.get('actions') or [] if a.get('unstructured') not in texts]
 
 def _icl(d: Decision, pool: dict[str, Probe]) -> dict | None:
     "align-system's `icl_example_responses`: per attribute, the few-shot examples the decision showed, with their similarity and true scores."
@@ -74,11 +78,23 @@ def _record(p: Probe, t: Target, d: Decision, seconds: float, pool: dict[str, Pr
         }
     info['icl_example_responses'] = _icl(d, pool or {})
     info = {k: v for k, v in info.items() if v is not None}  # align-browser's page stops at a null entry
-    out = None if d.choice is None else dict(choice=d.choice, action=dict(choices[d.choice], justification=d.reasoning))
+    picked = d.choice if d.action is None else next((j for j, c in enumerate(choices) if c['unstructured'] == d.action), None)
+    out = None if picked is None else dict(choice=picked, action=dict(choices[picked], justification=d.reasoning))
     state = dict(p.state) if p.state else dict(unstructured=p.prompt)
     return dict(input=dict(scenario_id=p.meta.get('scenario_id') or p.id.rsplit('/', 1)[0], alignment_target_id=t.name,
                            full_state=state, state=p.prompt, choices=choices),
-                label=[c.values or {} for c in p.choices], choice_info=info, output=out)
+                label=[c.get('kdma_association') or {} for c in choices], choice_info=info, output=out)
+
+def _target_entries(t) -> list[dict]:
+    "A target as align-system's `kdma_values`: a point's value; a density's mean, with its samples and bandwidth as align_nb's data."
+    out = []
+    for a, v in as_distribution(t).values.items():
+        if isinstance(v, float): out.append(dict(kdma=a, value=v))
+        elif isinstance(v, RandomEffects): out.append(dict(kdma=a, value=None, parameters=[dict(name=k, value=x) for k, x in v.model_dump().items()]))
+        else:
+            k = v if isinstance(v, KDE) else as_distribution(t).kde(a)
+            out.append(dict(kdma=a, value=k.mean, kdes=dict(samples=list(k.samples), bandwidth=k.bandwidth)))
+    return out
 
 def export_align_system(run_dir: str | Path, out: str | Path, targets: list[str] | str | None = None) -> list[Path]:
     "Write a run as align-system experiment folders, one per target (`out/<run>/<target>/`); returns the folders."
@@ -97,8 +113,8 @@ def export_align_system(run_dir: str | Path, out: str | Path, targets: list[str]
         adm = dict(name=cfg.adm.kind, instance=dict(cfg.adm.params)) | (
             {'structured_inference_engine': _backbone(cfg)} if cfg.engine else {}
         )
-        config = dict(name=f"align_nb/{run_dir.name}", adm=adm, alignment_target=dict(id=t.name, kdma_values=[
-            dict(kdma=a, value=v) for a, v in t.values.items()]), align_nb=dict(run=str(run_dir), config=cfg.model_dump(mode='json')))
+        config = dict(name=f"align_nb/{run_dir.name}", adm=adm, alignment_target=dict(id=t.name, kdma_values=_target_entries(t)),
+                      align_nb=dict(run=str(run_dir), config=cfg.model_dump(mode='json')))
         write_atomic(folder / '.hydra' / 'config.yaml', yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
         write_atomic(folder / 'input_output.json', json.dumps(recs, indent=1))
         times = [r['choice_info']['per_step_timing_stats'][0]['elapsed_s'] for r in recs]
@@ -132,14 +148,15 @@ def export_steerable(run_dir: str | Path, out: str | Path, targets: list[str] | 
 
 # %% ../nbs/15b_align_io.ipynb #731d40e2
 def target_from_id(target_id: str) -> Target:
-    "A target from align-system's `<prefix>-<kdma>-<value>` or `<prefix>-<k1>_<k2>-<v1>_<v2>` id."
+    "A target from align-system's `<prefix>-<kdma>-<value>` or `<prefix>-<k1>_<k2>-<v1>_<v2>` id; an id that says less is an error."
     parts = target_id.split('-')
     try: values = [float(v) for v in parts[-1].split('_')]
     except (ValueError, IndexError): values = []
     names = [parts[-2]] if len(values) == 1 else parts[-2].split('_') if len(parts) > 1 else []
     if len(parts) < 2 or not values or len(names) != len(values) or not all(0 <= v <= 1 for v in values):
         raise ValueError(
-            f"cannot read a target from the id {target_id!r} (expected e.g. 'ADEPT-DryRun-Moral judgement-0.2'): give the target instead"
+            f"the target id {target_id!r} does not say its KDMAs and values (as 'ADEPT-DryRun-Moral judgement-0.2' does): give the target — "
+            "the run's .hydra/config.yaml, `--target-file FILE` (align-nb score) or `target=` (Python), FILE an alignment_target YAML"
         )
     return Target(values=dict(zip(names, values)), name=target_id)
 
@@ -149,8 +166,9 @@ def is_align_system_run(folder: str | Path) -> bool:
 
 # %% ../nbs/15b_align_io.ipynb #7684e66f
 class AlignSystemRun:
-    "An align-system run folder read as probes, decisions and a target, scored with align_nb's metric."
-    def __init__(self, folder: str | Path, target: Target | None = None):
+    "An align-system run folder read as probes, decisions (every sample, relevance, alignment info) and a target, scored by the rules it ran under."
+
+    def __init__(self, folder: str | Path, target: Target | DistributionTarget | None = None):
         self.folder, path = Path(folder), Path(folder) / 'input_output.json'
         if not path.is_file(): raise FileNotFoundError(f"{path} not found: {folder} is not an align-system run folder")
         try: records = json.loads(path.read_text(encoding='utf-8'))
@@ -161,64 +179,66 @@ class AlignSystemRun:
         adm = self.config.get('adm') or {}
         self.adm = f"{adm.get('name') or self.folder.name} (align-system)"
         self.backbone = ((adm.get('structured_inference_engine') or {}).get('model_name')) or '-'
-        self.target = target or self._target(records, path)
+        ours = (self.config.get('align_nb') or {}).get('config') or {}  # an align_nb export names the rule it decided by
+        self.rule = AlignmentSpec.model_validate(ours['alignment']) if ours.get('alignment') else AlignmentSpec(profile='align-system')
+        self.target = target or self._target(records, hydra)
+        scores = self.folder / 'scores.json'
+        self.scores = json.loads(scores.read_text(encoding='utf-8')) if scores.is_file() else None  # the run's own scoring, shown beside
         self.probes, self.decisions, self.notes = {}, {}, []
         for i, rec in enumerate(records): self._read(i, rec, path)
 
-    def _target(self, records: list, path: Path) -> Target:
-        "The run's target: from its hydra config, else from its records' alignment_target_id."
+    def _target(self, records: list, hydra: Path):
+        "The run's target: from its hydra config (any of align-system's forms), else from its records' alignment_target_id."
         at = self.config.get('alignment_target')
-        if isinstance(at, dict) and at.get('kdma_values'):
-            return Target(values={k['kdma']: float(k['value']) for k in at['kdma_values']}, name=str(at.get('id') or 'target'))
+        if isinstance(at, dict) and at.get('kdma_values'): return simplest(alignment_target(at, hydra, 'target'))
         ids = {(r.get('input') or {}).get('alignment_target_id') for r in records} - {None}
         if len(ids) == 1: return target_from_id(ids.pop())
         raise ValueError(f"{self.folder}: {'no alignment target' if not ids else f'several alignment targets {sorted(ids)}'} "
-                         "in the run (an unaligned baseline has none): give one (`target=`; `--target` for align-nb score)")
+                         "in the run (an unaligned baseline has none): give one (`target=`; `--target-file FILE` for align-nb score)")
 
     def _read(self, i: int, rec: dict, path: Path):
-        "Probe and decision of record `i` (a record with fewer than two labelled choices is noted and left out)."
+        "Probe and decision of record `i` (a record with fewer than two choices labelled with the target's attributes is noted and left out)."
         inp = rec.get('input') if isinstance(rec, dict) else None
         if not isinstance(inp, dict) or not isinstance(inp.get('choices'), list): raise DataError(path, i, 'expected input.choices')
         labels = rec.get('label') or [c.get('kdma_association') or {} for c in inp['choices']]
         if len(labels) != len(inp['choices']): raise DataError(path, i, f"{len(labels)} labels for {len(inp['choices'])} choices")
-        keep = [j for j, l in enumerate(labels) if l and all(a in l for a in self.target.attributes)]
+        keep = [j for j, l in enumerate(labels) if l and any(a in l for a in self.target.attributes)]
         if len(keep) < 2:
             self.notes.append(f"{path}: record {i}: fewer than 2 choices labelled with {self.target.attributes}; left out")
             return
         text = inp.get('state') or (inp.get('full_state') or {}).get('unstructured') or ''
         pid = f"{self.folder.name}/{i:04d}"
-        choices = [
-            Choice(text=inp['choices'][j].get('unstructured') or f'choice {j}', values={a: float(v) for a, v in labels[j].items()})
-            for j in keep
-        ]
+        texts = [c.get('unstructured') or f'choice {j}' for j, c in enumerate(inp['choices'])]
+        choices = [Choice(text=texts[j], values={a: float(v) for a, v in labels[j].items()}) for j in keep]
         self.probes[pid] = parse(Probe, dict(id=pid, domain='triage', prompt=text or pid, choices=choices, state=inp.get('full_state'),
-                                             meta=dict(scenario_id=inp.get('scenario_id'))), path, i)
+                                             meta=dict(scenario_id=inp.get('scenario_id'), actions=inp['choices'])), path, i)
         out, info = rec.get('output') or {}, rec.get('choice_info') or {}
         pred = info.get('predicted_kdma_values') or {}
-        preds = [{a: float(np.mean(v)) for a, v in pred[c.text].items()} for c in choices] if all(c.text in pred for c in choices) else None
+        samples = [{a: [float(x) for x in (v if isinstance(v, list) else [v])] for a, v in pred[c.text].items()} for c in choices] \
+            if all(c.text in pred for c in choices) else None
+        relevance = info.get('predicted_relevance') or {}
+        support = {a: dict(relevance=v) for a, v in relevance.items()} or None
+        kw = dict(probe_id=pid, reasoning=((out.get('action') or {}).get('justification')) or '', support=support,
+                  predictions=[{a: float(np.mean(v)) for a, v in s.items()} for s in samples] if samples else None, samples=samples,
+                  raw={k: info[k] for k in ('alignment_info', 'true_kdma_values') if k in info} or None)
         chosen = out.get('choice')
-        why = ((out.get('action') or {}).get('justification')) or ''
-        if chosen in keep: d = Decision(probe_id=pid, choice=keep.index(chosen), reasoning=why, predictions=preds)
-        else:
-            what = (
-                'no output'
-                if chosen is None
-                else f"chose choice {chosen} ({inp['choices'][chosen].get('unstructured')!r}), which has no labels"
-            )
-            d = Decision(probe_id=pid, choice=None, error=what, reasoning=why, predictions=preds)
+        if chosen in keep: d = Decision(choice=keep.index(chosen), **kw)
+        elif isinstance(chosen, int) and 0 <= chosen < len(texts): d = Decision(choice=None, action=texts[chosen], **kw)  # no label judges it
+        else: d = Decision(choice=None, error='no output' if chosen is None else f"chose {chosen!r}, which is no action of the record", **kw)
         self.decisions[pid] = d
 
     def results(self) -> pd.DataFrame:
-        "One row per probe, as `score_run` gives for an align_nb run."
-        rows = [score(self.decisions[pid], p, self.target) for pid, p in self.probes.items() if correct_choices(p, self.target) is not None]
+        "One row per probe the target scores, as `score_run` gives for an align_nb run, judged by the run's rule (`self.rule`)."
+        rows = [score_against(self.decisions[pid], p, self.target, best) for pid, p in self.probes.items()
+                if (best := correct_options(p, self.target, self.rule)) is not None]
         return pd.DataFrame(rows, columns=RESULT_COLUMNS)
 
 @lru_cache(maxsize=32)
-def _read_run(folder: str, mtime_ns: int, target_json: str | None) -> AlignSystemRun:
-    return AlignSystemRun(folder, Target.model_validate_json(target_json) if target_json else None)
+def _read_run(folder: str, mtime_ns: int, target_json: str | None, dist: bool) -> AlignSystemRun:
+    return AlignSystemRun(folder, (DistributionTarget if dist else Target).model_validate_json(target_json) if target_json else None)
 
-def read_align_system_run(folder: str | Path, target: Target | None = None) -> AlignSystemRun:
+def read_align_system_run(folder: str | Path, target: Target | DistributionTarget | None = None) -> AlignSystemRun:
     "The align-system run in `folder` (read again only when its input_output.json changes)."
     path = Path(folder).resolve() / 'input_output.json'
     stamp = path.stat().st_mtime_ns if path.is_file() else 0  # a missing file: AlignSystemRun says so
-    return _read_run(str(path.parent), stamp, target.model_dump_json() if target else None)
+    return _read_run(str(path.parent), stamp, target.model_dump_json() if target else None, isinstance(target, DistributionTarget))

@@ -28,8 +28,8 @@ __all__ = ['GRID', 'DEFAULT_BANDWIDTH', 'Preds', 'ALIGNMENT_FUNCTIONS', 'METRICS
            'EPS', 'KDE', 'KdeSet', 'RandomEffects', 'DistributionTarget', 'as_distribution', 'avg_distance',
            'sampled_distance', 'likelihood', 'js_distance', 'distances', 'closest', 'correct_choices', 'seed_of',
            'break_tie', 'alignment_distances', 'AlignmentSpec', 'choose', 'choose_vote', 'decision_preds',
-           'align_choice', 'align_decision', 'correct_options', 'read_distribution_target', 'read_target_file',
-           'target_form', 'target_report']
+           'align_choice', 'align_decision', 'correct_options', 'alignment_target', 'read_distribution_target',
+           'simplest', 'read_target_file', 'target_form', 'target_report']
 
 # %% ../nbs/04c_alignment.ipynb #73fa1896
 GRID = np.linspace(0, 1, 201)  # where densities are compared: [0, 1] in steps of 0.005
@@ -493,30 +493,35 @@ def _on_ten(values: dict) -> bool:
     points = [v for v in values.values() if isinstance(v, float)]
     return bool(points) and max(points) > 1
 
+def alignment_target(data: dict, source='alignment_target', name: str = '') -> DistributionTarget:
+    "An align-system `alignment_target` mapping (`id`, `kdma_values`, as a target file or a run's config holds it) as a target."
+    entries = data.get('kdma_values')
+    if not isinstance(entries, list) or not entries: raise DataError(source, 'kdma_values', 'expected a non-empty list')
+    values = dict(_kdma_entry(e, source, i) for i, e in enumerate(entries))
+    if _on_ten(values): values = {a: v / 10 if isinstance(v, float) else v for a, v in values.items()}
+    return DistributionTarget(values=values, name=str(data.get('id') or name))
+
 def read_distribution_target(path) -> DistributionTarget:
     "A target from an align-system `alignment_target` YAML (every form above) or align_nb's `values:` form; pickles are never loaded."
     path = Path(path)
     data = _read_yaml(path)
     if not isinstance(data, dict): raise DataError(path, 'file', f"expected a mapping, got {type(data).__name__}")
-    if 'kdma_values' in data:
-        entries = data['kdma_values']
-        if not isinstance(entries, list) or not entries: raise DataError(path, 'kdma_values', 'expected a non-empty list')
-        values = dict(_kdma_entry(e, path, i) for i, e in enumerate(entries))
-        if _on_ten(values): values = {a: v / 10 if isinstance(v, float) else v for a, v in values.items()}
-        return DistributionTarget(values=values, name=str(data.get('id') or path.stem))
+    if 'kdma_values' in data: return alignment_target(data, path, path.stem)
     if 'values' in data:
         try: return DistributionTarget(values=data['values'], name=str(data.get('name') or path.stem))
         except ValueError as e: raise DataError(path, 'values', explain_errors(e) if isinstance(e, ValidationError) else str(e)) from None
     raise DataError(path, 'file', "expected align-system's `kdma_values` or align_nb's `values`")
+
+def simplest(t: DistributionTarget) -> Target | DistributionTarget:
+    "A `Target` where every attribute is a point, else `t` itself."
+    return Target(values=dict(t.values), name=t.name) if all(isinstance(v, float) for v in t.values.values()) else t
 
 def read_target_file(path) -> Target | DistributionTarget:
     "Any target file: an `attribute: value` mapping (JSON or YAML), the `values:` form, or an align-system alignment_target; all points give a `Target`."
     path = Path(path)
     data = _read_yaml(path)
     if isinstance(data, dict) and not {'kdma_values', 'values'} & set(data): return load_target(path)
-    t = read_distribution_target(path)
-    if any(not isinstance(v, float) for v in t.values.values()): return t
-    return Target(values=dict(t.values), name=t.name)
+    return simplest(read_distribution_target(path))
 
 # %% ../nbs/04c_alignment.ipynb #6751b576
 def target_form(t) -> str:

@@ -222,8 +222,11 @@ def read_align_io(path, domain: str, attributes: dict[str, Attribute] | None = N
             continue
         text = r.state or (r.full_state or {}).get('unstructured') or ''
         if not text.strip(): raise DataError(path, i, 'input has neither state text nor full_state.unstructured')
+        # every action of a triage record, labelled or not: align-system's driver shows them all (`profiles`)
+        actions = [c.model_dump() for c in r.choices] if r.full_state and r.full_state.get('characters') is not None else None
+        meta = dict(scenario_id=r.scenario_id) | (dict(actions=actions) if actions else {})
         probes.append(parse(Probe, dict(id=f"{domain}/{path.stem}/{i:04d}", domain=domain, prompt=text, choices=choices, state=r.full_state,
-                                        meta=dict(scenario_id=r.scenario_id)), path, i))
+                                        meta=meta), path, i))
     return _unique_ids(probes, path), notes
 
 # %% ../nbs/03c_benchmarks.ipynb #f09ad774
@@ -253,7 +256,8 @@ def repair_opinionqa(probe: Probe, questions: dict) -> tuple[Probe | None, str |
     texts = [c.text for c in probe.choices]
     best = max(cands, key=lambda opts: sum(t in opts for t in texts))
     question = m.group(1).strip()
-    if texts == best: return probe.model_copy(update=dict(prompt=question)), None
+    meta = dict(probe.meta, state=probe.prompt)  # the record's own text ("Question: ...\nOptions: ...") for align-system's prompts
+    if texts == best: return probe.model_copy(update=dict(prompt=question, meta=meta)), None
     keep = [c for c in probe.choices if c.text in best]
     dropped = [c.text for c in probe.choices if c.text not in best]
     if len(keep) < 2:
@@ -263,7 +267,7 @@ def repair_opinionqa(probe: Probe, questions: dict) -> tuple[Probe | None, str |
     v = (v - v.min()) / (v.max() - v.min()) if v.max() > v.min() else v
     choices = [c.model_copy(update=dict(values={group: float(x)})) for c, x in zip(keep, v)]
     return (
-        probe.model_copy(update=dict(prompt=question, choices=choices, meta=dict(probe.meta, repaired=True, dropped_options=dropped))),
+        probe.model_copy(update=dict(prompt=question, choices=choices, meta=dict(meta, repaired=True, dropped_options=dropped))),
         f"{probe.id}: repaired: dropped damaged option(s) {dropped} (their answer shares were lost in the source) and renormalised the other {len(keep)}",
     )
 

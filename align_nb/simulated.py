@@ -149,8 +149,8 @@ def _schema_keys(schema: dict) -> tuple[str, list[str]]:
     return kind, list(props)
 
 def _shows(text: str, part: str) -> bool:
-    "Whether `text` shows `part` as a whole: after whitespace (or at the start), before a line break (or at the end)."
-    return part in text and re.search(rf'(?:^|\s){re.escape(part)}(?:\n|$)', text) is not None
+    "Whether `text` shows `part` as a whole: after whitespace (or at the start), before a line break (or the end), spaces aside."
+    return part in text and re.search(rf'(?:^|\s){re.escape(part)}[ \t]*(?:\n|$)', text) is not None
 
 def _scenes_of(table: TruthTable, text: str) -> list[tuple]:
     "The known scenes the user turn `text` shows (question and characters there as wholes), the most specific first."
@@ -198,10 +198,16 @@ def _options(table: TruthTable, question, user: str, kind: str, keys: list[str])
     # options named by their texts (align-system's driver) may leave out actions it finds unavailable, and add ones no label judges
     if kind != 'single' and not table.entry(question, texts, user, partial=by_text):
         raise PromptReadError(f"the {len(texts)} options shown (keys {[k for k, _ in options]}) are not the option set of any probe of this question")
-    order = sorted(range(len(options)), key=lambda i: user.rfind(texts[i]))  # the order they are shown in (the options come last)
+    ends = [_line_end(user, k, t) for k, t in options]  # where each option's line ends
+    order = sorted(range(len(options)), key=lambda i: ends[i])  # the order they are shown in
     options = [options[i] for i in order]
-    return dict(options=options, texts=[t for _, t in options], single=kind == 'single',
-                tail=user[max(user.rfind(t) + len(t) for _, t in options):])
+    return dict(options=options, texts=[t for _, t in options], single=kind == 'single', tail=user[max(ends):])
+
+def _line_end(text: str, key: str, option: str) -> int:
+    "Where the last line showing `option` (after its letter `key`, a dash, or alone) ends in `text`; for a lone response, where it ends."
+    lead = rf'(?:- )?{key}[.:] ' if re.fullmatch(r'[A-Z]', key) else r'(?:- |[A-Z][.:] )?'
+    found = list(re.finditer(rf'(?:^|\n){lead}{re.escape(option)}[ \t]*(?=\n|$)', text))
+    return found[-1].end() if found else text.rfind(option) + len(option)
 
 
 # %% ../nbs/22_simulated.ipynb #d39c13ee

@@ -19,12 +19,13 @@ from .alignment import ALIGNMENT_FUNCTIONS, GRID, KDE, AlignmentSpec, Distributi
 from .benchmarks import BENCHMARKS, Benchmark, load_benchmark
 from .backbones import SHORTCUTS, engine_config, load_engine
 from .prompts import letters
-from .adms import ADM_KINDS, adm_kind, decide_from_predictions
+from .adms import ADM_KINDS, adm_kind
+from .alignment import PROFILES
 from .runner import ADMSpec, ExperimentConfig, build_adm
 
 # %% auto #0
 __all__ = ['SCORE_LABELS', 'custom_probe', 'PromptRecorder', 'prompt_text', 'SteeringRun', 'save_history', 'load_history',
-           'answer_text', 'resteer', 'prediction_chart', 'SteeringExplorer']
+           'answer_text', 'resteer', 'run_rule', 'prediction_chart', 'SteeringExplorer']
 
 # %% ../nbs/17_steering.ipynb #66bd4b10
 def custom_probe(scenario: str, options: str | list[str], domain: str = 'custom') -> Probe:
@@ -103,11 +104,13 @@ def _pointwise(target, spec: AlignmentSpec) -> bool:
 
 def answer_text(answer: dict, n: int, spec: AlignmentSpec) -> str:
     "`align_choice`'s answer in words: each option's score under `spec` and, for a drawn choice, its probability."
-    ls = letters(n)
-    text = f"{SCORE_LABELS[spec.function]} " + ' · '.join(f"{l} {d:.3f}" for l, d in zip(ls, answer['distances']))
-    if 'probabilities' in answer:
-        text += '; drawn with probabilities ' + ' · '.join(f"{l} {q:.3f}" for l, q in zip(ls, answer['probabilities']))
-    return text
+    ls, parts = letters(n), []
+    if answer.get('distances') is not None:
+        label = SCORE_LABELS.get(spec.function, 'score') if spec.profile != 'align-system' or spec.function != 'avg_distance' else 'summed distance'
+        parts.append(f"{label} " + ' · '.join(f"{l} {d:.3f}" for l, d in zip(ls, answer['distances'])))
+    if answer.get('probabilities') and spec.selection == 'probabilistic':
+        parts.append('drawn with probabilities ' + ' · '.join(f"{l} {q:.3f}" for l, q in zip(ls, answer['probabilities'])))
+    return '; '.join(parts)
 
 def resteer(run: SteeringRun, target, alignment: AlignmentSpec | None = None) -> tuple[int | None, str]:
     "The choice `run` makes for `target` under `alignment` (default: the run's rule) from its stored predictions, or (None, why it cannot)."
@@ -117,10 +120,16 @@ def resteer(run: SteeringRun, target, alignment: AlignmentSpec | None = None) ->
     missing = [a for a in target.attributes if a not in preds[0]]
     if missing: return None, f"no stored prediction of {', '.join(missing)}: press Run to predict it"
     note = 're-decided from stored predictions, no model call'
-    if _pointwise(target, spec): return decide_from_predictions(run.probe, preds, target, tie_break=run.tie_break, seed=run.seed)[0], note
+    try: spec = run_rule(run, spec)
+    except ValueError as e: return None, str(e)
     answer = align_choice(run.decision, run.probe, target, spec, run.seed)
     if answer is None: return None, f"the run failed: {run.decision.error}"
+    if _pointwise(target, spec): return answer['choice'], note
     return answer['choice'], f"{note}; {answer_text(answer, len(preds), spec)}"
+
+def run_rule(run: SteeringRun, spec: AlignmentSpec) -> AlignmentSpec:
+    "`spec` under `run`'s profile, breaking ties as the run's decision maker did (a rule the profile lacks: a `ValueError` saying so)."
+    return AlignmentSpec.model_validate(spec.model_dump() | dict(profile=run.alignment.profile, tie_break=spec.tie_break or run.tie_break))
 
 
 # %% ../nbs/17_steering.ipynb #a1a1d877
@@ -172,16 +181,17 @@ def _rule_name(spec: AlignmentSpec) -> str: return f"{spec.function}, {spec.mode
 class SteeringExplorer:
     "Steer decision makers by hand: a probe or a typed scenario, a target from sliders, ADMs x backbones side by side."
     def __init__(self, benchmark: str = 'helpsteer2', adms=('comparative-regression',), backbones=('smollm2-llamacpp',),
-                 engines: dict | None = None, adm_params: dict | None = None, loaders: dict | None = None, seed: int = 0):
+                 engines: dict | None = None, adm_params: dict | None = None, loaders: dict | None = None, seed: int = 0,
+                 profile: str | None = None):
         self.engines = dict(engines) if engines is not None else {k: k for k in SHORTCUTS}
         self.adm_params, self.loaders, self.seed = adm_params or {}, loaders or {}, seed
         self.history: list[SteeringRun] = []
         self._benches, self._loaded, self._adms, self._cols = {}, {}, {}, []
         self._cancel, self._thread = threading.Event(), None
-        self._build_widgets(benchmark, adms, backbones)
+        self._build_widgets(benchmark, adms, backbones, profile)
         self._load_benchmark()
 
-    def _build_widgets(self, benchmark, adms, backbones):
+    def _build_widgets(self, benchmark, adms, backbones, profile=None):
         wide = W.Layout(width='98%')
         self.source = W.ToggleButtons(options=['benchmark', 'custom'], description='probe from')
         # the benchmarks a name alone loads (not `align-io`, which needs a file)
@@ -195,6 +205,8 @@ class SteeringExplorer:
         self.preview = W.HTML(layout=W.Layout(max_height='220px', overflow='auto'))
         self.target_box = W.VBox()
         # how to choose from the predictions: ALIGN's alignment functions, aligned or misaligned, argmax or drawn
+        # whose method: each decision maker's paper's (its benchmark's default), or one profile for all
+        self.profile = W.Dropdown(options=[("the paper's", '')] + [(p, p) for p in PROFILES], value=profile or '', description='profile')
         self.function = W.Dropdown(options=list(ALIGNMENT_FUNCTIONS), value='avg_distance', description='alignment')
         self.mode = W.ToggleButtons(options=['aligned', 'misaligned'], description='mode', style=dict(button_width='80px'))
         self.selection = W.ToggleButtons(options=['argmax', 'probabilistic'], description='selection', style=dict(button_width='80px'))
@@ -225,7 +237,7 @@ class SteeringExplorer:
         left = W.VBox([self.source, self.benchmark, self.probe, self.custom_box, self.preview], layout=W.Layout(width='55%'))
         right = W.VBox(
             [W.HTML('<b>target</b> (tick to include; a spread above 0 makes a density around the value)'), self.target_box,
-             self.function, self.mode, self.selection, self.adm_select, self.backbone_select],
+             self.profile, self.function, self.mode, self.selection, self.adm_select, self.backbone_select],
             layout=W.Layout(width='45%'),
         )
         controls = W.HBox([self.run_button, self.cancel_button, self.clear_button, self.progress])
@@ -352,7 +364,7 @@ def cancel(self: SteeringExplorer):
 @patch
 def _adm(self: SteeringExplorer, bench_name: str, backbone: str, kind: str):
     "The decision maker `kind` on `backbone` for `bench_name`, built once; its engine wrapped in a `PromptRecorder`."
-    key = (bench_name, backbone, kind)
+    key = (bench_name, backbone, kind, self.profile.value)
     if key not in self._adms:
         engine = None
         if adm_kind(kind).engine:
@@ -360,12 +372,8 @@ def _adm(self: SteeringExplorer, bench_name: str, backbone: str, kind: str):
             at = (backbone, bench_name) if engine_config(spec).kind == 'simulated' else backbone  # a simulated backbone knows one benchmark
             if at not in self._loaded: self._loaded[at] = PromptRecorder(load_engine(spec, benchmark=self._bench(bench_name)))
             engine = self._loaded[at]
-        cfg = ExperimentConfig(
-            benchmark=bench_name,
-            loader=self.loaders.get(bench_name, {}),
-            adm=ADMSpec(kind=kind, params=self.adm_params.get(kind, {})),
-            seed=self.seed,
-        )
+        cfg = ExperimentConfig(benchmark=bench_name, loader=self.loaders.get(bench_name, {}), profile=self.profile.value or None,
+                               adm=ADMSpec(kind=kind, params=self.adm_params.get(kind, {})), seed=self.seed)
         self._adms[key] = build_adm(cfg, self._bench(bench_name), engine=engine)
     return self._adms[key]
 
@@ -385,8 +393,11 @@ def _one(self: SteeringExplorer, bench_name: str, probe: Probe, target, spec: Al
             adm.predict(probe, [a]); self.progress.value += 1
     elif self._cancel.is_set(): raise _Cancelled()
     # as a run decides: the decision maker's own choice for the target's point, re-chosen from its predictions under the rule
-    decision = adm.decide(probe, target.point() if isinstance(target, DistributionTarget) else target)
-    if not _pointwise(target, spec): decision = align_decision(decision, probe, target, spec, self.seed)
+    rule = getattr(adm, 'rule', None)
+    if rule is not None: spec = AlignmentSpec.model_validate(spec.model_dump() | dict(profile=rule.profile))  # the rule, in its profile
+    regressor = adm_kind(kind).regressor
+    decision = adm.decide(probe, target if regressor or not isinstance(target, DistributionTarget) else target.point())
+    if regressor and spec != rule: decision = align_decision(decision, probe, target, spec, self.seed)
     if not adm_kind(kind).per_attribute: self.progress.value += 1
     u = rec.usage if rec is not None else None
     return SteeringRun(
@@ -404,7 +415,7 @@ def _one(self: SteeringExplorer, bench_name: str, probe: Probe, target, spec: Al
         prompt_tokens=u.prompt_tokens - u0.prompt_tokens if u else 0,
         completion_tokens=u.completion_tokens - u0.completion_tokens if u else 0,
         seed=self.seed,
-        tie_break=getattr(adm, 'tie_break', 'random'),
+        tie_break=rule.ties if rule is not None else 'random',
     )
 
 @patch
@@ -447,7 +458,11 @@ def _column(self: SteeringExplorer, run: SteeringRun) -> dict:
 def _render(self: SteeringExplorer, run: SteeringRun, col: dict, target=None, spec: AlignmentSpec | None = None):
     "Fill `col`'s choice panel and chart for `target` under `spec` (None: the run's own)."
     target, spec = target or run.target, spec or run.alignment
-    own = target.values == run.target.values and spec == run.alignment
+    lacks = ''
+    try: spec = run_rule(run, spec)
+    except ValueError as e: spec, lacks = run.alignment, f"; not re-decided: {e}"  # a rule the run's profile lacks: shown as it decided
+    same = lambda a, b: a.model_copy(update=dict(tie_break=None)) == b.model_copy(update=dict(tie_break=None))
+    own = target.values == run.target.values and same(spec, run.alignment)
     if own and run.decision.failed: i, note = run.decision.choice, f'failed: {run.decision.error}'
     elif own and _pointwise(target, spec): i, note = run.decision.choice, 'decided by this run'
     elif own and not run.decision.predictions:
@@ -458,6 +473,7 @@ def _render(self: SteeringExplorer, run: SteeringRun, col: dict, target=None, sp
         i, note = run.decision.choice, f"decided by this run; {answer_text(answer, len(run.probe.choices), spec)}"
     else: i, note = resteer(run, target, spec)
     if i is None and not own: i, note = run.decision.choice, f"{note}; showing the choice for the run's target and rule"
+    note += lacks
     text = f"<b>{letters(len(run.probe.choices))[i]}</b> {_esc(run.probe.choices[i].text[:300])}" if i is not None else '—'
     col['choice'].value = (
         f"<div class='align-choice' style='background:#eef6ee;padding:4px'>chose {text}</div><div style='font-size:85%;color:#555'>{_esc(note)}</div>"

@@ -13,6 +13,7 @@ import pandas as pd
 
 from .benchmarks import Benchmark, load_helpsteer2, load_itm, load_mic, load_naacl24, load_opinionqa
 from .synthetic_raw import make_synthetic_mic
+from .alignment import AlignmentSpec
 from .metrics import evaluate, summarize
 from .reference import OracleADM, RandomADM
 
@@ -23,7 +24,7 @@ __all__ = ['validation_row', 'validation_table', 'main']
 def validation_row(bench: Benchmark, label: str | None = None, metric: str = 'euclidean', seed: int = 0) -> dict:
     "Oracle and random accuracy (%) of `bench` over its targets, with random's CI and the analytic expectation."
     t0 = time.perf_counter()
-    oracle = summarize(evaluate(OracleADM(metric), bench, bench.targets, metric, progress=False), by=None).iloc[0]
+    oracle = summarize(evaluate(OracleADM(AlignmentSpec(metric=metric)), bench, bench.targets, metric, progress=False), by=None).iloc[0]
     rnd = summarize(evaluate(RandomADM(seed), bench, bench.targets, metric, progress=False), by=None).iloc[0]
     return {
         'benchmark': label or bench.name,
