@@ -175,14 +175,16 @@ class RegressionADM:
         support = {a: s for a, p in preds.items() if (s := {k: p[k] for k in SUPPORT_KEYS if p.get(k) is not None})} or None
         ok = {a: p for a, p in preds.items() if not p.get('error')}
         # kept in a failed decision too: other targets may need only these
-        predictions = [{a: p['values'][i] for a, p in ok.items()} for i in range(len(probe.choices))] if ok else None
+        # a choice the profile did not show (align-system's driver hides some actions) has no prediction: it is no candidate
+        predictions = [{a: p['values'][i] for a, p in ok.items() if p['values'][i] is not None} for i in range(len(probe.choices))] if ok else None
         sampled = {a: p['samples'] for a, p in ok.items() if p.get('samples')}  # every sample, where the method samples
-        samples = [{a: s[i] for a, s in sampled.items()} for i in range(len(probe.choices))] if sampled else None
+        samples = [{a: s[i] for a, s in sampled.items() if s[i]} for i in range(len(probe.choices))] if sampled else None
         kw = dict(probe_id=probe.id, predictions=predictions, samples=samples, raw=raw, seconds=seconds, support=support)
         if failed: return Decision(choice=None, error='; '.join(f"{a}: {e}" for a, e in failed.items()), **kw)
         d = align_decision(Decision(choice=0, **kw), probe, target, self.rule, self.seed)  # the one rule, over any shown actions too
         if d.choice is None: return d
-        reasoning = ' '.join(f"{a}: {ok[a]['reasonings'][d.choice]}" for a in target.attributes if ok[a].get('reasonings'))
+        profile = get_profile(self.rule.profile)
+        reasoning = profile.reasoning({a: ok[a]['reasonings'][d.choice] for a in target.attributes if ok[a].get('reasonings')})
         return d.model_copy(update=dict(reasoning=reasoning))
 
 # %% ../nbs/13_adms.ipynb #49d3e1bc
@@ -210,7 +212,8 @@ def _mean_scores(samples, requests: list[Request], n_options: int, field: str | 
             vals[i] += v
             per[i].append(v)
             if k == 0: reasons[i] = item.get(r.reasoning, '') if isinstance(item, dict) else ''
-    out = dict(values=(vals / len(ok)).tolist(), samples=per, reasonings=reasons, error=None, **count)
+    values = [float(v / len(ok)) if per[i] else None for i, v in enumerate(vals)]  # None: an option no request showed
+    out = dict(values=values, samples=per, reasonings=reasons, error=None, **count)
     return out | (dict(actions=actions) if actions else {})
 
 def _shown(requests: list[Request]) -> list[dict] | None:
@@ -253,9 +256,9 @@ class ComparativeRegressionADM(RegressionADM):
 
     def requests(self, probe: Probe, attribute: str) -> list[Request]:
         "The request of every sample for (probe, attribute): each sample's option order, prompt, schema and examples."
-        # the same orders for every attribute: a shared prompt prefix
+        key = f"{probe.id}/{attribute}" if self.profile.orders_per_attribute else probe.id  # (align_nb: the same orders for every attribute)
         return [self.profile.regression(probe, o, self.attribute(attribute), self.shots)
-                for o in self.profile.orders(probe, self.n_samples, self.shuffle, self.seed, probe.id)]
+                for o in self.profile.orders(probe, self.n_samples, self.shuffle, self.seed, key)]
 
     def predict_attribute(self, probe, attribute):
         reqs = self.requests(probe, attribute)

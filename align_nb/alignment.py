@@ -415,9 +415,18 @@ def align_choice(decision: Decision, probe: Probe, target, spec: AlignmentSpec, 
     if (decision.failed and decision.error) or preds is None: return None
     attrs = list(dict.fromkeys(list(as_distribution(target).attributes) + ([MEDICAL] if spec.function in ADEPT_FUNCTIONS else [])))
     acts = _actions(decision, attrs)
+    options = preds + list(acts.values())
     means = [dict(m) for m in decision.predictions] + [{a: float(np.mean(v)) for a, v in x.items()} for x in acts.values()]
-    c = choose(preds + list(acts.values()), target, spec, seed=seed, probe_id=probe.id, weights=weights,
-               history=history if spec.cumulative else None, means=means)
+    # the candidates: options predicted for every attribute the rule reads (a choice the profile never showed is none)
+    shown = [i for i, o in enumerate(options) if all(a in o for a in attrs)] or list(range(len(options)))  # none: `choose` says why
+    pick = lambda xs: [xs[i] for i in shown]
+    w = {a: [v[i] if i < len(v) else 1.0 for i in shown] if isinstance(v, list) else v for a, v in weights.items()} if weights else weights
+    c = choose(pick(options), target, spec, seed=seed, probe_id=probe.id, weights=w, history=history if spec.cumulative else None,
+               means=pick(means))
+    if len(shown) < len(options):  # back to the decision's own option numbers; hidden options have no distance or probability
+        full = lambda xs: None if xs is None else [dict(zip(shown, xs)).get(i) for i in range(len(options))]
+        c = c | dict(choice=shown[c['choice']], admissible=[shown[i] for i in c['admissible']], distances=full(c['distances']),
+                     probabilities=full(c['probabilities']))
     if c['choice'] >= len(probe.choices): c['action'] = list(acts)[c['choice'] - len(probe.choices)]
     return c
 

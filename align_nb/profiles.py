@@ -66,10 +66,16 @@ class Profile:
             raise ValueError(f"the {self.name} profile defines no {kind!r} decision maker (it has {', '.join(self.kinds)}): "
                              f"use profile align-nb for align_nb's own {kind}")
 
+    orders_per_attribute: bool = False  # align_nb shows a regressor's every attribute the same sample orders
+
     def orders(self, probe: Probe, n: int, shuffle: bool, seed, key) -> list[list[int]]:
         "The option order shown in each of `n` samples: shuffled reproducibly from (`seed`, `key`, sample), or as the probe lists them."
         from align_nb.alignment import seed_of
         return [option_order(len(probe.choices), seed_of(seed, key, s) if shuffle and self.shuffles else None) for s in range(n)]
+
+    def reasoning(self, parts: dict[str, str]) -> str:
+        "A regressor's explanation of its choice, from each target attribute's reasoning for the chosen option."
+        return ' '.join(f"{a}: {r}" for a, r in parts.items())
 
 def _lettered(order) -> tuple[tuple[str, ...], tuple[int, ...]]:
     "Letters A, B, ... and the choice each stands for."
@@ -152,6 +158,11 @@ class SteerablePluralism(Profile):
     defaults = {'comparative-regression': dict(n_samples=5, temperature=0.7), 'prompt-aligned': dict(n_positive=1, n_negative=0),
                 'unaligned': dict(n_samples=1), 'per-response-regression': dict(n_samples=1)}
     scale = 100
+    orders_per_attribute = True  # its choose_response draws a fresh order for every attribute and sample
+
+    def reasoning(self, parts: dict[str, str]) -> str:
+        "As its choose_response writes it: each attribute's reasoning, each followed by a space."
+        return ''.join(f"{r} " for r in parts.values())
 
     def _similarity(self, shots: Shots):
         "The selector's text similarity, as `sp_prompts` wants it: (query, texts) -> one value per text."

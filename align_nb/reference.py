@@ -9,7 +9,7 @@ from __future__ import annotations
 import random
 
 from .core import Decision, Probe, Target
-from .alignment import AlignmentSpec, closest, correct_options
+from .alignment import AlignmentSpec, align_decision, as_distribution
 from .metrics import target_key
 
 # %% auto #0
@@ -26,11 +26,12 @@ class RandomADM:
         return Decision(probe_id=probe.id, choice=i, reasoning='Uniformly random choice.')
 
 class OracleADM:
-    "Chooses a choice the judge of its `rule` calls correct (the true labels closest to the target); predicts the true labels."
+    "Predicts the true labels (an unlabelled value as 0.5) and decides from them by its `rule`: aligned, a choice the judge calls correct."
     name = 'oracle'
     def __init__(self, rule: AlignmentSpec = AlignmentSpec()): self.rule = rule
 
     def decide(self, probe: Probe, target: Target) -> Decision:
-        best = correct_options(probe, target, self.rule) or closest(probe.labels(target.attributes), target, self.rule.distance)
-        return Decision(probe_id=probe.id, choice=best[0], reasoning='True labels closest to the target.',
-                        predictions=[dict(c.values or {}) for c in probe.choices])
+        attrs = as_distribution(target).attributes
+        labels = [{**{a: 0.5 for a in attrs}, **(c.values or {})} for c in probe.choices]
+        d = Decision(probe_id=probe.id, choice=0, reasoning='The true labels, chosen from by its rule.', predictions=labels)  # 0: re-chosen below
+        return align_decision(d, probe, target, self.rule)
