@@ -6,7 +6,7 @@ Docs: https://align-nb.github.io/align_nb/align_io.html.md"""
 
 # %% ../nbs/15b_align_io.ipynb #425df5f6
 from __future__ import annotations
-import json, re
+import argparse, json, re
 from collections import defaultdict
 from functools import lru_cache
 from pathlib import Path
@@ -17,14 +17,14 @@ import yaml
 
 from .benchmarks import load_benchmark
 from .alignment import (KDE, AlignmentSpec, DistributionTarget, RandomEffects, alignment_target, as_distribution, correct_options,
-                                simplest)
+                                read_target_file, simplest)
 from .core import Choice, DataError, Decision, Probe, Target, parse, read_jsonl, safe_path, write_atomic
 from .metrics import RESULT_COLUMNS, score_against
 from .runner import ExperimentConfig, run_config, run_decisions
 
 # %% auto #0
-__all__ = ['export_align_system', 'export_steerable', 'target_from_id', 'is_align_system_run', 'AlignSystemRun',
-           'read_align_system_run']
+__all__ = ['export_align_system', 'export_steerable', 'target_from_id', 'is_align_system_run', 'add_target_options',
+           'given_target', 'AlignSystemRun', 'read_align_system_run']
 
 # %% ../nbs/15b_align_io.ipynb #10b80e47
 def _folder_name(name: str) -> str:
@@ -163,6 +163,17 @@ def target_from_id(target_id: str) -> Target:
 def is_align_system_run(folder: str | Path) -> bool:
     "Whether `folder` is an align-system run folder (an input_output.json, and not an align_nb run)."
     return (Path(folder) / 'input_output.json').is_file() and not (Path(folder) / 'config.json').exists()
+
+def add_target_options(parser: argparse.ArgumentParser):
+    "`--target ID` or `--target-file FILE`: the target of align-system runs that name none (the commands that read runs share them)."
+    g = parser.add_mutually_exclusive_group()
+    g.add_argument('--target', metavar='ID', help="an align-system target id that says its values, e.g. 'ADEPT-DryRun-Moral judgement-0.2'")
+    g.add_argument('--target-file', metavar='FILE', help="a target file: align-system's alignment_target YAML (any form) or align_nb's")
+
+def given_target(args: argparse.Namespace) -> Target | DistributionTarget | None:
+    "The target `--target` or `--target-file` gives (None without either)."
+    if getattr(args, 'target_file', None): return read_target_file(args.target_file)
+    return target_from_id(args.target) if getattr(args, 'target', None) else None
 
 # %% ../nbs/15b_align_io.ipynb #7684e66f
 class AlignSystemRun:

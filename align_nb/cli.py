@@ -1,4 +1,4 @@
-"""The `align-nb` command: run, score, export, reproduce, sweep and list, with a user's mistakes reported in one line.
+"""The `align-nb` command: run, score, compare, report, export, reproduce, sweep, list, check-reference and targets, with a user's mistakes reported in one line.
 
 Docs: https://align-nb.github.io/align_nb/cli.html.md"""
 
@@ -13,11 +13,15 @@ import pandas as pd
 import yaml
 
 from .adms import ADM_KINDS
+from .alignment import target_report
 from .benchmarks import BENCHMARKS
 from .backbones import SHORTCUTS
+from .compare import add_compare_parser, compare_cli
+from .fidelity import check_reference, deliberate_differences, reference_summary, write_reference_results
 from .metrics import summarize
+from .report import add_report_parser, report_cli
 from .reproduce import REPRODUCTIONS, reproduce
-from .align_io import export_align_system, is_align_system_run, read_align_system_run, target_from_id
+from .align_io import add_target_options, export_align_system, export_steerable, given_target, is_align_system_run, read_align_system_run
 from .runner import run_experiment, score_run
 from .sweep import sweep_cli
 
@@ -55,7 +59,7 @@ def _parser() -> argparse.ArgumentParser:
     s = sub.add_parser('score', help="accuracy of a run, for its targets or others")
     s.add_argument('run', help='run directory, or an align-system run folder')
     s.add_argument('--targets', nargs='+', help="target names, or 'all'")
-    s.add_argument('--target', help="an align-system run's target id (e.g. 'ADEPT-DryRun-Moral judgement-0.2') where the run names none")
+    add_target_options(s)
     s.add_argument('--by', default='k', choices=['k', 'target', 'none'], help='rows of the table')
     rp = sub.add_parser('reproduce', help='run reproduction notebooks with papermill')
     rp.add_argument('name', help=f"{', '.join(REPRODUCTIONS)} or all")
@@ -63,8 +67,19 @@ def _parser() -> argparse.ArgumentParser:
         '-p', nargs=2, action='append', default=[], metavar=('KEY', 'VALUE'), help='a notebook parameter (value parsed as YAML)'
     )
     rp.add_argument('--out', default='reproductions', help='output folder; one subfolder per notebook')
-    e = sub.add_parser('export', help="write a run as align-system experiment folders (one per target), which align-browser reads")
+    e = sub.add_parser('export', help="write a run as align-system experiment folders (one per target, which align-browser reads) "
+                       "or in the Steerable Pluralism code's layout")
     e.add_argument('run', help='run directory'); e.add_argument('--out', required=True, help='folder to write <run>/<target>/ into')
+    e.add_argument('--format', default='align-system', choices=('align-system', 'steerable-pluralism'),
+                   help="align-system experiment folders (default), or steerable-pluralism's input_output.json per target (HelpSteer2, MIC)")
+    add_compare_parser(sub)
+    add_report_parser(sub)
+    cr = sub.add_parser('check-reference', help="check align_nb against the references' fixtures (what their own code computed), case by case")
+    cr.add_argument('dir', nargs='?', help='a fixtures folder laid out as shared/reference (default: $ALIGN_NB_REFERENCE)')
+    cr.add_argument('--out', help='also write summary.csv and deliberate.csv into this folder')
+    cr.add_argument('--quiet', action='store_true', help='no progress bar')
+    tg = sub.add_parser('targets', help="every target file under a folder (align-system's or ours): its form and attributes, or why it is refused")
+    tg.add_argument('dir', help='a folder of alignment target files')
     sub.add_parser('list', help='benchmarks, decision makers and engine shortcuts')
     sw = sub.add_parser('sweep', help='run (or resume) a grid of experiments, locally or on Ray (see align_nb.sweep)')
     sw.add_argument('sweep', help='sweep YAML file'); sw.add_argument('--out', required=True, help='results root (resumed when it exists)')
@@ -78,9 +93,28 @@ def _parser() -> argparse.ArgumentParser:
     ss.add_argument('root', help='results root of the sweep')
     return ap
 
+def _check_reference(a: argparse.Namespace) -> int:
+    "`check-reference`: the summary, the deliberate differences and every differing case; 1 if any case differs."
+    cases = check_reference(a.dir, progress=not a.quiet)
+    print(reference_summary(cases).to_markdown(index=False))
+    deliberate = deliberate_differences(cases)
+    if len(deliberate): print('\nDeliberate differences (documented where the port is):\n' + deliberate.to_markdown(index=False))
+    differs = cases[cases.status == 'differs']
+    for r in differs.itertuples(): print(f"differs: {r.fixture} {r.case}: {r.detail}")
+    if a.out: print('\nwritten:', *write_reference_results(cases, a.out))
+    return 1 if len(differs) else 0
+
 def _command(a: argparse.Namespace) -> int:
     "Carry out the parsed command `a`; its exit status."
     if a.cmd in ('sweep', 'sweep-status'): return sweep_cli(a)
+    if a.cmd == 'compare': return compare_cli(a)
+    if a.cmd == 'report': return report_cli(a)
+    if a.cmd == 'check-reference': return _check_reference(a)
+    if a.cmd == 'targets':
+        rows = pd.DataFrame(target_report(a.dir))
+        print(rows.to_markdown(index=False) if len(rows) else f"no YAML or JSON files under {a.dir}")
+        print(f"\n{int(rows.loaded.sum()) if len(rows) else 0} of {len(rows)} files loaded")
+        return 0
     if a.cmd == 'reproduce':
         params = {k: yaml.safe_load(v) for k, v in a.p}
         for name in (REPRODUCTIONS if a.name == 'all' else [a.name]):
@@ -89,7 +123,7 @@ def _command(a: argparse.Namespace) -> int:
             print(f"executed notebook: {executed}\n")
         return 0
     if a.cmd == 'export':
-        for folder in export_align_system(a.run, a.out): print(folder)
+        for folder in (export_steerable if a.format == 'steerable-pluralism' else export_align_system)(a.run, a.out): print(folder)
         return 0
     if a.cmd == 'list':
         print('benchmarks:', ', '.join(BENCHMARKS)); print('engines:', ', '.join(SHORTCUTS), '(or a config with kind)')
@@ -98,8 +132,10 @@ def _command(a: argparse.Namespace) -> int:
         a = argparse.Namespace(run=run_experiment(a.config, a.out, a.overrides, progress=not a.quiet), targets=None, by='k')
     by = None if a.by == 'none' else a.by
     if is_align_system_run(a.run):
-        res = read_align_system_run(a.run, target_from_id(a.target) if a.target else None).results()
+        res = read_align_system_run(a.run, given_target(a)).results()
         print(summarize(res, by=by).round(1).fillna('–').to_markdown(index=False)); return 0
+    if given_target(a) is not None:
+        raise ValueError(f"--target and --target-file give an align-system run its target; {a.run} is an align_nb run: name its targets with --targets")
     targets = 'all' if a.targets == ['all'] else a.targets
     # no interval: '–'
     print(summarize(score_run(a.run, targets), by=by).round(1).fillna('–').to_markdown(index=False))
