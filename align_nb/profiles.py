@@ -77,6 +77,10 @@ class Profile:
         "A regressor's explanation of its choice, from each target attribute's reasoning for the chosen option."
         return ' '.join(f"{a}: {r}" for a, r in parts.items())
 
+    def refuses(self, kind: str, target, attributes: dict[str, Attribute]) -> str | None:
+        "Why this profile's decision-maker `kind` cannot decide for `target` (its code has no prompt for it), or None."
+        return None
+
 def _lettered(order) -> tuple[tuple[str, ...], tuple[int, ...]]:
     "Letters A, B, ... and the choice each stands for."
     return tuple(letters(len(order))), tuple(order)
@@ -226,6 +230,16 @@ class AlignSystem(Profile):
                 'unaligned': dict(n_samples=1, temperature=0.7)}
     shuffles = False
     icl_examples = 5  # configs/adm_component/icl/regression.yaml: number
+
+    def refuses(self, kind: str, target, attributes: dict[str, Attribute]) -> str | None:
+        "Targets align-system's code has no prompt for: a demographic group to regress, several KDMAs or a KDMA without high/low prompts to prompt."
+        groups = [a for a in target.attributes if a in attributes and attributes[a].kind == 'group']
+        if kind == 'comparative-regression' and groups: return f"align-system has no comparative-regression prompt for a demographic group ({groups[0]})"
+        if kind != 'prompt-aligned': return None
+        if target.k != 1: return f"align-system's prompt-based ADM takes a single-KDMA target, not {target.k}"
+        kdma = ASYS_KDMA.get(target.attributes[0], target.attributes[0])
+        if groups or kdma in asys.BINARY_PROMPTS: return None
+        return f"align-system's prompt-based ADM has no high/low system prompt for {kdma!r}"
 
     def kdma(self, attribute: Attribute) -> str:
         "align-system's name of the attribute's KDMA."

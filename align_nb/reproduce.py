@@ -12,21 +12,22 @@ from pathlib import Path
 import pandas as pd
 
 from .adms import adm_kind
-from .alignment import AlignmentSpec
+from .alignment import AlignmentSpec, read_target_file
 from .fingerprints import content_key
 from .metrics import plot_accuracy, summarize
-from .runner import ExperimentConfig, load_config, run_experiment, score_run
+from .runner import ExperimentConfig, load_config, run_experiment, score_run, supported_targets
 
 # %% auto #0
 __all__ = ['REPRODUCTIONS', 'adm_params_for', 'oracle_expected', 'run_name', 'reproduce_table', 'notebooks_dir',
            'notebook_parameters', 'check_parameters', 'reproduce']
 
 # %% ../nbs/16_reproduce.ipynb #c21498ff
-def adm_params_for(kind: str, adm_params: dict | None, n_samples: int) -> dict:
-    "The keyword arguments of ADM `kind`: its entry in `adm_params`, plus `n_samples` (sampled at temperature 0.7) for the sampling kinds."
+def adm_params_for(kind: str, adm_params: dict | None, n_samples: int | None) -> dict:
+    "The keyword arguments of ADM `kind`: its entry in `adm_params`, plus `n_samples` for the sampling kinds (None: its profile's default)."
     params = dict((adm_params or {}).get(kind, {}))
-    if adm_kind(kind).sampling and n_samples > 1:
-        params.setdefault('n_samples', n_samples); params.setdefault('temperature', 0.7)  # several greedy samples would all be the same
+    if adm_kind(kind).sampling and n_samples is not None:
+        params.setdefault('n_samples', n_samples)
+        if n_samples > 1: params.setdefault('temperature', 0.7)  # several greedy samples would all be the same
     return params
 
 
@@ -51,22 +52,27 @@ def reproduce_table(
     targets: list[str] | None = None,
     loader: dict | None = None,
     adm_params: dict | None = None,
-    n_samples: int = 1,
+    n_samples: int | None = 1,
     seed: int = 0,
     by: str | None = 'k',
     progress: bool = True,
     alignment: dict | None = None,
     target_files: list[str] | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    "Run every ADM kind in `adms` on `benchmark` (under an `alignment` rule, for `targets` and `target_files`); returns (accuracy per `by`, overall accuracy) and writes them as CSV, Markdown and a figure."
+    "Run every ADM kind in `adms` on `benchmark` under its paper's profile (an `alignment` rule, `targets` and `target_files`); returns (accuracy per `by`, overall accuracy) and writes them as CSV, Markdown and a figure."
     out_dir = Path(out_dir); out_dir.mkdir(parents=True, exist_ok=True)
     tables, overall = [], []
     files = [str(Path(f).resolve()) for f in target_files or []]
     for kind in adms:
         params = adm_params_for(kind, adm_params, n_samples)
-        cfg = load_config(dict(benchmark=benchmark, loader=loader or {}, n_probes=n_probes, targets=targets, seed=seed,
-                               target_files=files, alignment=alignment or {}, adm=dict(kind=kind, params=params),
-                               engine=backbone if adm_kind(kind).engine else None))
+        config = dict(benchmark=benchmark, loader=loader or {}, n_probes=n_probes, targets=targets, seed=seed, target_files=files,
+                      alignment=alignment or {}, adm=dict(kind=kind, params=params), engine=backbone if adm_kind(kind).engine else None)
+        cfg = load_config(config)
+        kept, refused = supported_targets(cfg)
+        if refused:  # targets the profile's code has no prompt for: the method is run on the others, and the table says so
+            if not kept: raise ValueError(f"{kind} under the {cfg.profile} profile can decide for none of the targets: {next(iter(refused.values()))}")
+            own = {read_target_file(f).name for f in files}  # a refused target of a file stays, and the run says so
+            cfg = load_config(dict(config, targets=[t.name for t in kept if t.name not in own]))
         # other parameters, another folder: a re-run never collides
         run = run_experiment(cfg, out_dir / 'runs' / run_name(cfg), progress=progress)
         res = score_run(run)
@@ -75,11 +81,13 @@ def reproduce_table(
         )
         method = f"{kind} ({params['few_shot']} few-shot)" if params.get('few_shot') else kind  # which selector ranked the examples
         rule = {} if cfg.alignment.is_default else dict(rule=cfg.alignment.text)  # a column only where the rule is not the papers'
-        if by: tables.append(summarize(res, by=by).assign(method=method, backbone=backbone_name, **rule))
-        overall.append(summarize(res, by=None).assign(method=method, backbone=backbone_name, **rule))
+        left = dict(left_out=f"{len(refused)} targets: {next(iter(refused.values()))}" if refused else '')
+        if by: tables.append(summarize(res, by=by).assign(method=method, backbone=backbone_name, profile=cfg.profile, **rule))
+        overall.append(summarize(res, by=None).assign(method=method, backbone=backbone_name, profile=cfg.profile, **rule, **left))
     overall = pd.concat(overall, ignore_index=True)
+    if not overall.left_out.any(): overall = overall.drop(columns='left_out')  # a column only where a method left targets out
     table = pd.concat(tables, ignore_index=True) if by else overall
-    first = ['method', 'backbone'] + ['rule'] * ('rule' in overall)
+    first = ['method', 'backbone', 'profile'] + ['rule'] * ('rule' in overall)
     table, overall = table[first + [c for c in table if c not in first]], overall[first + [c for c in overall if c not in first]]
     table.to_csv(out_dir / f'{benchmark}.csv', index=False)
     (out_dir / f'{benchmark}.md').write_text(table.round(1).astype(object).fillna('–').to_markdown(index=False) + '\n')

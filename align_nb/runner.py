@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from tqdm.auto import tqdm
 
 import align_nb.baselines  # registers the learned baselines' kinds beside those of adms
-from .adms import adm_defaults, adm_kind, check_adm_params, make_adm
+from .adms import ADM_KINDS, adm_defaults, adm_kind, check_adm_params, make_adm
 from .alignment import (PROFILES, AlignmentSpec, DistributionTarget, align_decision, correct_options, decision_preds,
                                 read_target_file)
 from .core import Decision, Probe, Target, explain_errors, append_line, read_jsonl, write_atomic
@@ -29,8 +29,8 @@ from .targets import check_target
 
 # %% auto #0
 __all__ = ['StrictModel', 'ADMSpec', 'ExperimentConfig', 'read_yaml_mapping', 'load_config', 'select_probes',
-           'experiment_targets', 'select_targets', 'build_adm', 'read_results', 'run_experiment', 'recorded_config',
-           'run_config', 'run_decisions', 'score_run']
+           'experiment_targets', 'select_targets', 'build_adm', 'read_results', 'supported_targets', 'run_experiment',
+           'recorded_config', 'run_config', 'run_decisions', 'score_run']
 
 # %% ../nbs/15_runner.ipynb #7046ad7f
 class StrictModel(BaseModel):
@@ -89,7 +89,11 @@ class ExperimentConfig(StrictModel):
         a = data.get('alignment') if isinstance(data, dict) else None
         if isinstance(a, dict) and 'profile' in a and a['profile'] != data.get('profile'):
             raise ValueError("alignment.profile: name the profile once, at the top of the config (`profile: ...`)")
-        return data
+        if not isinstance(a, dict) or 'profile' in a: return data
+        profile, adm = data.get('profile'), data.get('adm')
+        if profile is None and isinstance(adm, dict) and adm.get('kind') in ADM_KINDS and isinstance(data.get('benchmark'), str):
+            profile = default_profile(data['benchmark'], adm['kind'], adm_kind(adm['kind']).engine)[0]
+        return dict(data, alignment=dict(a, profile=profile)) if profile else data  # the rule is checked under its profile
 
     @model_validator(mode='after')
     def _profile(self):
@@ -242,6 +246,13 @@ def _run_targets(cfg: ExperimentConfig, bench: Benchmark, meta: dict | None) -> 
     if meta is None or 'own_targets' not in meta: return experiment_targets(cfg, bench)
     return (select_targets(bench, cfg.targets) if cfg.targets is not None or not cfg.target_files else []) + _recorded_targets(meta)
 
+def supported_targets(cfg: ExperimentConfig, bench: Benchmark | None = None) -> tuple[list, dict[str, str]]:
+    "The run's targets its profile's decision maker can decide for, and why it cannot for each other (`Profile.refuses`)."
+    bench = bench or load_benchmark(cfg.benchmark, **cfg.loader)
+    profile, attrs, targets = get_profile(cfg.profile), {a.name: a for a in bench.attributes}, experiment_targets(cfg, bench)
+    why = {t.name: r for t in targets if (r := profile.refuses(cfg.adm.kind, t, attrs))}
+    return [t for t in targets if t.name not in why], why
+
 def _correct(p: Probe, t, spec: AlignmentSpec, history=None) -> list[int] | None:
     "The judge: the correct choices of `p` under `t` by the run's rule (`alignment.correct_options`; relevance from the labels)."
     return correct_options(p, t, spec, oracle_relevance(p, t.attributes, spec.profile) if spec.relevance != 'none' else None, history)
@@ -308,6 +319,10 @@ def run_experiment(
     bench = load_benchmark(cfg.benchmark, **cfg.loader)
     probes = select_probes(bench, cfg.n_probes, cfg.probe_seed)
     targets = _run_targets(cfg, bench, meta)
+    if meta is None and (refused := supported_targets(cfg, bench)[1]):  # before anything is written
+        name, why = next(iter(refused.items()))
+        raise ValueError(f"the {cfg.profile} profile's {cfg.adm.kind} cannot decide for {len(refused)} of the targets ({name}: {why}); "
+                         "leave them out (`targets:`) or use profile align-nb")
     stored = read_jsonl(res_path, repair=True)  # a torn last line (power cut) is cut: the complete lines are kept
     done, history, truth = {r['probe_id'] for r in stored}, {}, {}  # choice histories: predicted and true values of chosen options
     if cfg.rule.cumulative:  # a resumed run's choice history, from the decisions it has made

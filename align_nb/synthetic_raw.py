@@ -54,5 +54,6 @@ def make_synthetic_mic(path, n_questions: int = 300, seed: int = 0) -> Path:
     rows.append(dict(rows[-1], Q='A question with a missing agreement label?', A_agrees=''))
     rows.append(dict(rows[-1], Q='A question with a missing agreement label?', A='Another answer.'))
     path = Path(path)
+    Path(path).parent.mkdir(parents=True, exist_ok=True)  # e.g. a reproduction's output folder, not made yet
     pd.DataFrame(rows).to_csv(path, index=False, quoting=csv.QUOTE_MINIMAL)
     return path
