@@ -16,9 +16,11 @@ import pandas as pd
 from fastcore.basics import patch
 
 from .align_io import is_align_system_run, read_align_system_run
+from .adms import adm_kind
 from .benchmarks import Benchmark, load_benchmark
 from .core import Target
 from .metrics import summarize
+from .profiles import default_profile
 from .prompts import letters
 from .runner import ExperimentConfig, read_results, run_config, score_run
 
@@ -52,10 +54,12 @@ def backbone_name(cfg: ExperimentConfig) -> str:
     return f"{Path(e.model).name if e.model else 'smollm2'} ({e.kind})"
 
 def adm_name(cfg: ExperimentConfig) -> str:
-    "The run's decision maker: its kind, with its non-default parameters."
+    "The run's decision maker: its kind, with its non-default parameters, a profile other than its paper's, and its rule."
     p, a = cfg.adm.params, cfg.alignment
+    paper = default_profile(cfg.benchmark, cfg.adm.kind, adm_kind(cfg.adm.kind).engine)[0]
+    profile = '' if cfg.profile == paper else f" [{cfg.profile}]"  # two profiles are two decision makers in every table
     rule = '' if a.is_default else ' · ' + a.text
-    return cfg.adm.kind + (f" {json.dumps(p, sort_keys=True, separators=(',', '='))}" if p else '') + rule
+    return cfg.adm.kind + (f" {json.dumps(p, sort_keys=True, separators=(',', '='))}" if p else '') + profile + rule
 
 # %% ../nbs/18_results_explorer.ipynb #f36b6c1d
 def load_runs(paths: str | Path | list, target: Target | None = None) -> pd.DataFrame:

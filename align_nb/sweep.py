@@ -20,6 +20,7 @@ from .benchmarks import BENCHMARKS, load_benchmark
 from .backbones import EngineConfig, engine_config
 from .metrics import summarize
 from .adms import adm_kind
+from .alignment import PROFILES
 from .runner import ADMSpec, ExperimentConfig, StrictModel, read_yaml_mapping, run_experiment, score_run, select_probes
 
 # %% auto #0
@@ -55,6 +56,8 @@ class SweepConfig(StrictModel):
     n_probes: int | None = Field(None, ge=1)
     targets: list[str] | None = None
     loader: dict[str, dict[str, Any]] = {}     # per benchmark: keyword arguments of its loader
+    profile: Literal[PROFILES] | None = None   # None: each experiment's benchmark's paper's profile
+    alignment: dict[str, Any] = {}             # an `alignment.AlignmentSpec` for every experiment (without its profile)
 
     @field_validator('backbones', mode='before')
     @classmethod
@@ -90,6 +93,8 @@ def expand(spec) -> dict[str, ExperimentConfig]:
                         adm=ADMSpec(kind=a.kind, params=a.params),
                         engine=engine,
                         seed=seed,
+                        profile=sweep.profile,
+                        alignment=sweep.alignment,
                     )
     return out
 
