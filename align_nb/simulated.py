@@ -148,23 +148,55 @@ def _schema_keys(schema: dict) -> tuple[str, list[str]]:
     kind = 'scores' if 'score' in item else 'relevant' if 'relevant' in item else 'joint'
     return kind, list(props)
 
+def _found(text: str, part: str):
+    "The start of every occurrence of `part` in `text` (plain string search: a pattern per long text would thrash `re`'s cache)."
+    i = text.find(part)
+    while i >= 0:
+        yield i
+        i = text.find(part, i + 1)
+
+def _line_ends(text: str, part: str, before: str = '\n') -> list[int]:
+    "Where each occurrence of `part` ends that follows one of `before` (or the start) and precedes a line break (or the end), spaces aside."
+    out = []
+    for i in _found(text, part):
+        j = i + len(part)
+        while j < len(text) and text[j] in ' \t': j += 1
+        if (i == 0 or text[i - 1] in before) and (j == len(text) or text[j] == '\n'): out.append(i + len(part))
+    return out
+
+def _leads(key: str) -> tuple[str, ...]:
+    "How the line of the option lettered `key` may start: the letter and a full stop or colon, after a dash or not."
+    return tuple(f"{dash}{key}{mark} " for dash in ('', '- ') for mark in '.:')
+
 def _shows(text: str, part: str) -> bool:
     "Whether `text` shows `part` as a whole: after whitespace (or at the start), before a line break (or the end), spaces aside."
-    return part in text and re.search(rf'(?:^|\s){re.escape(part)}[ \t]*(?:\n|$)', text) is not None
+    return bool(_line_ends(text, part, before=' \t\n\r\f\v'))
 
 def _scenes_of(table: TruthTable, text: str) -> list[tuple]:
     "The known scenes the user turn `text` shows (question and characters there as wholes), the most specific first."
-    found = [k for k in table.questions if _shows(text, k[0]) and all(c in text for c in k[1])]
-    if not found: raise PromptReadError("the question is not one of the benchmark's probes")
-    return sorted(found, key=lambda k: (-len(k[0]), -len(k[1])))
+    memo = table.__dict__.setdefault('_scenes', {})  # the decision makers ask one user turn under many targets
+    if text not in memo:
+        if len(memo) > 4096: memo.clear()
+        found = [k for k in table.questions if _shows(text, k[0]) and all(c in text for c in k[1])]
+        memo[text] = sorted(found, key=lambda k: (-len(k[0]), -len(k[1])))
+    if not memo[text]: raise PromptReadError("the question is not one of the benchmark's probes")
+    return memo[text]
 
 def _lettered(text: str, known: set[str], letters: list[str]) -> list[tuple[str, str]]:
     "Each letter's option text: the known text that follows `L. ` or `L: ` on a line of its own (the longest where several do)."
     out = []
     for l in letters:
-        fits = [t for t in known if re.search(rf'(?:^|\n)(?:- )?{l}[.:] {re.escape(t)}(?=\n|$)', text)]
+        fits = [t for t in known if any(_line_ends(text, lead + t) for lead in _leads(l))]
         if not fits: raise PromptReadError(f"the prompt shows no option under the letter {l}")
         out.append((l, max(fits, key=len)))
+    return out
+
+def _letters_shown(text: str, known: set[str]) -> list[str]:
+    "The option letters `text` shows: A, B, C, ... in turn, each on a line of its own before a known option text (a response's own 'A. ...' lines are none)."
+    out = []
+    for l in map(chr, range(ord('A'), ord('Z') + 1)):
+        if not any(_line_ends(text, lead + t) for t in known for lead in _leads(l)): break
+        out.append(l)
     return out
 
 def read_prompt(table: TruthTable, messages: Messages, schema: dict | None) -> dict:
@@ -172,13 +204,13 @@ def read_prompt(table: TruthTable, messages: Messages, schema: dict | None) -> d
     user = next((m['content'] for m in reversed(messages) if m['role'] == 'user'), None)
     if user is None: raise PromptReadError("the prompt has no user turn")
     system = '\n'.join(m['content'] for m in messages if m['role'] == 'system')
-    kind, keys = _schema_keys(schema) if schema is not None else ('relevance', [])  # log-probabilities: the options by their letters
-    if schema is None and not re.search(r'(?:^|\n)(?:- )?[A-Z][.:] ', user): kind = 'single'
-    elif schema is None: kind = 'lettered'
-    if kind in ('lettered', 'relevance'): keys = [m.group(1) for m in re.finditer(r'(?:^|\n)(?:- )?([A-Z])[.:] ', user)]
+    kind, keys = _schema_keys(schema) if schema is not None else ('lettered', [])  # log-probabilities: the options by their letters
     error = None
     for question in _scenes_of(table, user):  # the first scene whose options the prompt shows
-        try: return dict(question=question, kind=kind, system=system, user=user, **_options(table, question, user, kind, keys))
+        k, kd = keys, kind
+        if kind in ('lettered', 'relevance'): k = _letters_shown(user, table.options(question))  # a response may hold 'P: ...' lines itself
+        if schema is None and not k: kd = 'single'
+        try: return dict(question=question, kind=kd, system=system, user=user, **_options(table, question, user, kd, k))
         except PromptReadError as e: error = error or e
     raise error
 
@@ -205,9 +237,13 @@ def _options(table: TruthTable, question, user: str, kind: str, keys: list[str])
 
 def _line_end(text: str, key: str, option: str) -> int:
     "Where the last line showing `option` (after its letter `key`, a dash, or alone) ends in `text`; for a lone response, where it ends."
-    lead = rf'(?:- )?{key}[.:] ' if re.fullmatch(r'[A-Z]', key) else r'(?:- |[A-Z][.:] )?'
-    found = list(re.finditer(rf'(?:^|\n){lead}{re.escape(option)}[ \t]*(?=\n|$)', text))
-    return found[-1].end() if found else text.rfind(option) + len(option)
+    letters = [chr(c) for c in range(ord('A'), ord('Z') + 1)]
+    leads = _leads(key) if re.fullmatch(r'[A-Z]', key) else ('', '- ') + tuple(f"{l}{m} " for l in letters for m in '.:')
+    ends = [e for lead in leads for e in _line_ends(text, lead + option)]
+    if not ends: return text.rfind(option) + len(option)
+    j = max(ends)
+    while j < len(text) and text[j] in ' \t': j += 1  # the line's trailing spaces belong to it
+    return j
 
 
 # %% ../nbs/22_simulated.ipynb #d39c13ee
