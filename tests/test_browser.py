@@ -9,6 +9,8 @@ from urllib.request import urlopen
 
 import pytest
 
+pytestmark = pytest.mark.llm  # every test here runs SmolLM2
+
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / 'artifacts' / 'browser'
 CHROMIUM = '/usr/bin/chromium'

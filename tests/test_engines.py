@@ -8,6 +8,7 @@ from align_nb.sources import smollm2_path
 SCHEMA = dict(type='object', required=['choice', 'score'], additionalProperties=False,
               properties=dict(choice=dict(enum=['A', 'B']), score=dict(type='integer', minimum=0, maximum=100)))
 
+@pytest.mark.llm
 def test_gguf_conversion_is_cached(tmp_path, monkeypatch):
     "The first load converts the GGUF to safetensors in the cache; the second loads that copy without touching the GGUF."
     monkeypatch.setenv('ALIGN_NB_CACHE', str(tmp_path))

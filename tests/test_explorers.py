@@ -30,6 +30,7 @@ def steered(data_root):
     assert ex.error.value == '', ex.error.value
     return ex
 
+@pytest.mark.llm
 def test_run_button_fills_a_column(steered):
     r, col = steered.history[0], steered._cols[0]
     assert len(steered.columns.children) == 1 and col['box'] in steered.columns.children
@@ -42,6 +43,7 @@ def test_run_button_fills_a_column(steered):
     assert steered.progress.value == steered.progress.max and steered.progress.description == 'done'
     assert not steered.run_button.disabled and steered.cancel_button.disabled
 
+@pytest.mark.llm
 def test_slider_redecides_without_a_model_call(steered):
     r, col = steered.history[0], steered._cols[0]
     usage = steered._loaded['smollm2-llamacpp'].usage.model_copy()
@@ -54,6 +56,7 @@ def test_slider_redecides_without_a_model_call(steered):
     assert steered._loaded['smollm2-llamacpp'].usage == usage
     steered.sliders['verbosity'].value = 1.0
 
+@pytest.mark.llm
 def test_history_export_clear_import(steered, tmp_path):
     steered.path.value = str(tmp_path / 'history.json')
     steered.export_button.click()
@@ -71,6 +74,7 @@ def test_history_export_clear_import(steered, tmp_path):
     assert 'history.json' in steered.error.value and 'record 0' in steered.error.value
     assert steered.history == runs  # a bad file adds nothing
 
+@pytest.mark.llm
 def test_cancel_stops_between_model_calls(data_root):
     ex = custom_explorer(('comparative-regression', 'per-response-regression', 'unaligned'))
     ex.options.value += '\nAsk a chef.'  # a probe no earlier test cached

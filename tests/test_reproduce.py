@@ -20,6 +20,7 @@ def reproductions(tmp_path_factory, data_root):
     assert r.returncode == 0, r.stderr[-4000:]
     return out
 
+@pytest.mark.llm  # the reproductions run SmolLM2
 @pytest.mark.parametrize('name,tables', [('helpsteer2', ['helpsteer2']), ('mic', ['mic']), ('opinionqa', ['opinionqa']), ('triage', ['naacl24', 'itm'])])
 def test_notebook_outputs(reproductions, name, tables):
     assert name in REPRODUCTIONS
@@ -33,12 +34,14 @@ def test_notebook_outputs(reproductions, name, tables):
         rnd = df[df.method == 'random']
         assert rnd.accuracy.between(0, 100).all() and (rnd.scored > 0).all(), df
 
+@pytest.mark.llm  # the reproductions run SmolLM2
 def test_mic_says_it_is_synthetic(reproductions, data_root):
     if (Path(data_root) / 'mic' / 'MIC.csv').is_file(): pytest.skip('the real MIC corpus is present')
     nb = json.loads((reproductions / 'mic' / 'mic.ipynb').read_text())
     text = ''.join(''.join(o.get('text', '')) for c in nb['cells'] for o in c.get('outputs', []))
     assert 'SYNTHETIC' in text
 
+@pytest.mark.llm  # the reproductions run SmolLM2
 @pytest.mark.parametrize('kind', ['random', 'comparative-regression'])
 def test_cli_notebook_and_papermill_give_the_same_results(reproductions, tmp_path, monkeypatch, kind):
     "The helpsteer2 notebook's run (papermill), the same config from the command line, and from Python, each with its own empty generation cache: identical results.jsonl."

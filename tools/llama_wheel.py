@@ -5,18 +5,16 @@ cache cannot be trusted with it, because its key ignores CMAKE_ARGS: a wheel bui
 ggml-org/llama.cpp#20824) would come back for a build that asked for AVX2. So the wheel is built into a folder of its own whose
 name holds the version and a digest of the flags, and installed from there; another version or other flags build a new one.
 
-    python tools/llama_wheel.py --pip .venv/bin/pip --spec 'llama-cpp-python[server]>=0.3.2' --cmake-args '-DGGML_NATIVE=OFF ...'
+    python tools/llama_wheel.py --pip .venv/bin/pip --spec 'llama-cpp-python[server]>=0.3.2' --cmake-args='-DGGML_NATIVE=OFF ...'
 """
-import argparse, hashlib, os, re, shutil, subprocess, sys
+import argparse, hashlib, json, os, re, shutil, subprocess, sys
 from pathlib import Path
 
-def latest_version(pip: str, name: str, spec: str) -> str:
-    "The newest release of `name` that `spec` admits, as the package index lists it."
-    out = subprocess.run([pip, 'index', 'versions', name], capture_output=True, text=True, check=True).stdout
-    versions = re.search(r'Available versions: (.*)', out).group(1).split(', ')
-    from packaging.specifiers import SpecifierSet
-    allowed = SpecifierSet(re.sub(r'^[A-Za-z0-9_.-]+(\[[^]]*\])?', '', spec))
-    return next(v for v in versions if v in allowed)
+def resolved_version(pip: str, spec: str) -> str:
+    "The version pip would install for `spec` (its own resolution: index, find-links and all), without installing anything."
+    out = subprocess.run([pip, 'install', '--dry-run', '--quiet', '--no-deps', '--ignore-installed', '--report', '-', spec],
+                         capture_output=True, text=True, check=True).stdout
+    return json.loads(out)['install'][0]['metadata']['version']
 
 def wheel_dir(cache: Path, version: str, cmake_args: str) -> Path:
     "The folder of the wheel built for this version and these flags."
@@ -31,7 +29,7 @@ def main(argv=None):
                     help='where built wheels are kept (default: $ALIGN_NB_WHEELS or ~/.cache/align_nb/wheels)')
     a = ap.parse_args(argv)
     name, extras = re.match(r'([A-Za-z0-9_.-]+)(\[[^]]*\])?', a.spec).groups()
-    version = latest_version(a.pip, name, a.spec)
+    version = resolved_version(a.pip, a.spec)
     folder = wheel_dir(Path(a.cache), version, a.cmake_args)
     wheels = sorted(folder.glob('*.whl'))
     if not wheels:
