@@ -8,6 +8,7 @@ Docs: https://align-nb.github.io/align_nb/profiles.html.md"""
 from __future__ import annotations
 import json
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from .alignment import PROFILES
 from .core import Attribute, Probe, Target
@@ -155,6 +156,11 @@ def _sp_regression_schema(scale) -> dict:
                            "score": {"type": "integer", "minimum": 0 * scale, "maximum": 1 * scale}},
             "required": ["reasoning", "score"], "title": "ScoreRegression", "type": "object"}
 
+@lru_cache(maxsize=64)
+def _pool_prompts(selector, attribute: str) -> list[str]:
+    "`sp_example_prompts` of a selector's pool, rendered once per selector and attribute (the reference compares every query with them all)."
+    return sp.sp_example_prompts(selector.pool, attribute)
+
 class SteerablePluralism(Profile):
     "The Steerable Pluralism code's prompts, few-shot selection and formatting (`sp_prompts`), and its decision rule."
     name = 'steerable-pluralism'
@@ -178,11 +184,8 @@ class SteerablePluralism(Profile):
         turns, shown = [], ()
         if shots.selector is not None:
             pool, sim = shots.selector.pool, self._similarity(shots)
-            turns = sp.sp_example_turns(user, attribute.name, pool, sim, self.scale)
-            ranks = sim(user, sp.sp_example_prompts(pool, attribute.name))
-            labelled = [i for i, p in enumerate(pool) if attribute.name in (p.choices[0].values or {})]
-            shown = tuple((pool[i].id, round(float(ranks[labelled.index(i)]), 6))
-                          for i in sp.sp_example_indices(user, attribute.name, pool, sim, self.scale))
+            examples = sp.sp_examples(user, attribute.name, pool, sim, self.scale, _pool_prompts(shots.selector, attribute.name))
+            turns, shown = sp.sp_turns(examples), tuple((pool[i].id, round(s, 6)) for i, _, _, s in examples)
         keys = tuple(sp.sp_lettered(probe, order))
         msgs = [dict(role='system', content=sp.sp_system_prompt(attribute.name, self.scale)), *turns, dict(role='user', content=user)]
         return Request(msgs, sp.sp_scores_schema_dict(keys, self.scale), keys, tuple(order), self.scale, examples=shown)

@@ -20,9 +20,10 @@ from .targets import load_target
 __all__ = ['SP', 'SP_TEMPLATES', 'SP_DESCRIPTIONS', 'SP_ADEPT_DESCRIPTIONS', 'BASELINE_SHOTS', 'NOT_PORTED', 'sp_descriptions',
            'multiple_choice', 'sp_lettered', 'sp_system_prompt', 'sp_user_prompt', 'sp_scores_schema_dict',
            'sp_scores_schema', 'sp_baseline_schema_dict', 'sp_baseline_schema', 'sp_example_prompts',
-           'sp_example_output', 'sp_example_indices', 'sp_example_turns', 'sp_unaligned_system_prompt',
-           'sp_baseline_system_prompt', 'sp_baseline_user_prompt', 'sp_baseline_example_prompts',
-           'sp_baseline_example_output', 'sp_baseline_example_indices', 'sp_baseline_example_turns', 'check_sp_prompts']
+           'sp_example_output', 'sp_examples', 'sp_turns', 'sp_example_indices', 'sp_example_turns',
+           'sp_unaligned_system_prompt', 'sp_baseline_system_prompt', 'sp_baseline_user_prompt',
+           'sp_baseline_example_prompts', 'sp_baseline_example_output', 'sp_baseline_example_indices',
+           'sp_baseline_example_turns', 'check_sp_prompts']
 
 # %% ../nbs/11c_sp_prompts.ipynb #2f5cfb65
 SP = 'steerable-pluralism'
@@ -119,28 +120,30 @@ def _similarities(similarity, query_text: str, texts: list[str]) -> list[float]:
     if len(values) != len(texts): raise ValueError(f"{len(values)} similarities for {len(texts)} pool examples: give one per example")
     return values
 
-def _examples(query_text: str, attribute: str, pool: list[Probe], similarity, scale) -> list[tuple[int, str, dict]]:
-    "The reference's few-shot examples for `attribute`: (pool index, prompt, answer), one per score level, duplicates skipped."
-    idx, prompts = _labelled(pool, attribute), sp_example_prompts(pool, attribute)
+def sp_examples(query_text: str, attribute: str, pool: list[Probe], similarity, scale=100,
+                prompts: list[str] | None = None) -> list[tuple[int, str, dict, float]]:
+    "The reference's few-shot examples for `attribute`: (pool index, prompt, answer, similarity), one per score level, duplicates skipped (`prompts`: `sp_example_prompts` of the pool, when the caller keeps them)."
+    idx = _labelled(pool, attribute)
+    prompts = sp_example_prompts(pool, attribute) if prompts is None else prompts
     answers = [sp_example_output(pool[i], attribute, scale) for i in idx]
-    ranked = _ranked(_similarities(similarity, query_text, prompts))
-    taken = []
+    sims = _similarities(similarity, query_text, prompts)
+    ranked, taken = _ranked(sims), []
     for level in sorted({r['score'] for a in answers for r in a.values()}):
         k = next(k for k in ranked if any(r['score'] == level for r in answers[k].values()))
         if all((prompts[k], answers[k]) != (prompts[t], answers[t]) for t in taken): taken.append(k)
-    return [(idx[k], prompts[k], answers[k]) for k in taken]
+    return [(idx[k], prompts[k], answers[k], sims[k]) for k in taken]
 
-def _turns(examples) -> list[dict]:
+def sp_turns(examples) -> list[dict]:
     "Examples as chat turns: the prompt as the user's, the answer's Python repr as the assistant's."
-    return [m for _, prompt, answer in examples for m in ({'role': 'user', 'content': prompt}, {'role': 'assistant', 'content': str(answer)})]
+    return [m for e in examples for m in ({'role': 'user', 'content': e[1]}, {'role': 'assistant', 'content': str(e[2])})]
 
 def sp_example_indices(query_text: str, attribute: str, pool: list[Probe], similarity, scale=100) -> list[int]:
     "Pool indexes of the few-shot examples the reference shows for `attribute`, in the order shown."
-    return [i for i, _, _ in _examples(query_text, attribute, pool, similarity, scale)]
+    return [e[0] for e in sp_examples(query_text, attribute, pool, similarity, scale)]
 
 def sp_example_turns(query_text: str, attribute: str, pool: list[Probe], similarity, scale=100) -> list[dict]:
     "The reference's few-shot turns for `attribute` (its `get_icl_dialog`), given the similarity of each pool example to the query."
-    return _turns(_examples(query_text, attribute, pool, similarity, scale))
+    return sp_turns(sp_examples(query_text, attribute, pool, similarity, scale))
 
 # %% ../nbs/11c_sp_prompts.ipynb #dc2b22f8
 BASELINE_SHOTS = 5  # the prompt-aligned baseline shows the five most similar training probes
@@ -180,11 +183,11 @@ def _baseline_examples(query_text: str, target, pool: list[Probe], similarity, k
 
 def sp_baseline_example_indices(query_text: str, target, pool: list[Probe], similarity, k: int = BASELINE_SHOTS) -> list[int]:
     "Pool indexes of the baseline's few-shot examples, most similar first."
-    return [i for i, _, _ in _baseline_examples(query_text, target, pool, similarity, k)]
+    return [e[0] for e in _baseline_examples(query_text, target, pool, similarity, k)]
 
 def sp_baseline_example_turns(query_text: str, target, pool: list[Probe], similarity, k: int = BASELINE_SHOTS) -> list[dict]:
     "The prompt-aligned baseline's few-shot turns (its `get_icl_dialog`), given the similarity of each pool probe to the query."
-    return _turns(_baseline_examples(query_text, target, pool, similarity, k))
+    return sp_turns(_baseline_examples(query_text, target, pool, similarity, k))
 
 # %% ../nbs/11c_sp_prompts.ipynb #a7a3464a
 NOT_PORTED = ("get_example_reasoning is not ported: its level sentences are code in src/utils/icl_utils.py, not in the pinned "
@@ -232,9 +235,9 @@ def _letters(probe: Probe, rec: dict) -> str:
 
 def _few_shot(examples, few: dict, texts: dict) -> str:
     "'' when `examples` are the recorded training indexes and render the recorded dialog."
-    got = [i for i, _, _ in examples]
+    got = [e[0] for e in examples]
     if got != few['selected_train_indices']: return f"examples {got}, want {few['selected_train_indices']}"
-    return _same_dialog(_turns(examples), few['icl_dialog'], texts)
+    return _same_dialog(sp_turns(examples), few['icl_dialog'], texts)
 
 def _rounded(similarity: list[float], fx: dict) -> list[float]:
     "A recorded similarity list, rounded to the fixture's `similarity_decimals` (the values the reference ranked)."
@@ -243,7 +246,7 @@ def _rounded(similarity: list[float], fx: dict) -> list[float]:
 def _comparative_few_shot(probe: Probe, order, attribute: str, pool: list[Probe], few: dict, fx: dict) -> str:
     "'' when the few-shot examples for the query, given the recorded similarities, are the recorded ones."
     query = sp_user_prompt(probe, order, attribute)
-    examples = _examples(query, attribute, pool, _rounded(few['similarity_to_pool'], fx), fx['attribute_scale_factor'])
+    examples = sp_examples(query, attribute, pool, _rounded(few['similarity_to_pool'], fx), fx['attribute_scale_factor'])
     return _few_shot(examples, few, fx['texts'])
 
 def _probe_cases(rec: dict, evals: list[Probe], pool: list[Probe], fx: dict) -> list[dict]:
