@@ -17,9 +17,10 @@ from .core import Probe, Target
 from .simulated import Shown, blind_pick, target_pick
 
 # %% auto #0
-__all__ = ['TOL', 'REGRESSION_METHODS', 'CHOICE_METHODS', 'METHOD_KINDS', 'FEW_SHOT_BENCHMARKS', 'labels_of', 'closest_pick',
-           'correct_set', 'Skill', 'discretised_mean', 'simulate_predictions', 'Expectation', 'expect', 'measure',
-           'check', 'known_answer_table', 'show_table', 'sweep_table', 'plot_sweep', 'main']
+__all__ = ['TOL', 'REGRESSION_METHODS', 'CHOICE_METHODS', 'METHOD_KINDS', 'FEW_SHOT_BENCHMARKS', 'PROFILE_TIES',
+           'PROFILE_METHODS', 'NOISY_PROFILES', 'labels_of', 'closest_pick', 'correct_set', 'Skill', 'discretised_mean',
+           'simulate_predictions', 'Expectation', 'expect', 'measure', 'check', 'profile_targets', 'known_answer_table',
+           'show_table', 'sweep_table', 'plot_sweep', 'main']
 
 # %% ../nbs/23_known_answer.ipynb #3e1e67d1
 TOL = 1e-9  # distances this close count as equal, on both sides of the comparison
@@ -130,8 +131,9 @@ def expect(
     R: int = 200,
     seed: int = 0,
     shown: Shown | None = None,
+    tie: str = 'random',
 ) -> Expectation:
-    "Monte-Carlo (or closed-form) outcome of `method` with the simulated backbone's `skill`, from the labels alone (`shown`: what the prompts show of them; default: of `probes`)."
+    "Monte-Carlo (or closed-form) outcome of `method` with the simulated backbone's `skill`, from the labels alone (`shown`: what the prompts show of them; default: of `probes`); a regressor's tie broken uniformly at random, or (`tie='first'`) to the first choice."
     rng, shown = np.random.default_rng(seed), shown or Shown(probes)
     sums, counts = np.zeros((len(targets), R)), np.zeros(len(targets))
     failed, tied, zero, n = np.zeros(R), np.zeros(R), np.zeros(R), 0
@@ -151,7 +153,7 @@ def expect(
             t = targets[j]
             if method in REGRESSION_METHODS:
                 idx = [attrs.index(a) for a in t.values]
-                pick, tie = closest_pick(P[:, :, idx], np.array(list(t.values.values())), rng)
+                pick, tied_r = closest_pick(P[:, :, idx], np.array(list(t.values.values())), rng if tie == 'random' else None)
                 fail = F[:, idx].any(1)
             else:
                 if method == 'unaligned': pick = blind
@@ -161,10 +163,10 @@ def expect(
                         as_stated = [1.0 if high else 0.0 for _, high in key]
                         stated[key] = _choices(target_pick(texts, shown(p, list(t.values)), as_stated), C, skill, R, rng, first)
                     pick = stated[key]
-                tie, fail = np.zeros(R, bool), np.zeros(R, bool)
+                tied_r, fail = np.zeros(R, bool), np.zeros(R, bool)
             ok = m[pick] & ~fail
             sums[j] += ok; counts[j] += 1
-            failed += fail; tied += tie & ~fail; zero += (pick == 0) & ~fail; n += 1
+            failed += fail; tied += tied_r & ~fail; zero += (pick == 0) & ~fail; n += 1
     used = counts > 0
     acc = (sums[used] / counts[used, None]).mean(0)
     return Expectation(acc, failed / n, tied / n, zero / n)
@@ -181,17 +183,20 @@ METHOD_KINDS = {  # method -> (ADM kind, its parameters, noise model)
 }
 
 def measure(bench, method: str, skill: Skill = Skill(), probes: Sequence[Probe] | None = None, targets: Sequence[Target] | None = None,
-            loader: dict | None = None, temperature: float | None = None, cache=False, progress: bool = False, adm=None) -> pd.DataFrame:
-    "Result rows of `method` on `bench` with the simulated backbone of `skill` (`adm`: a decision maker built elsewhere, on such a backbone)."
+            loader: dict | None = None, temperature: float | None = None, cache=False, progress: bool = False, adm=None,
+            profile: str = 'align-nb') -> pd.DataFrame:
+    "Result rows of `method` under `profile` on `bench` with the simulated backbone of `skill` (`adm`: a decision maker built elsewhere, on such a backbone)."
+    from align_nb.adms import adm_kind
     from align_nb.metrics import evaluate
     from align_nb.runner import ExperimentConfig, build_adm
     from align_nb.simulated import SimulatedEngine
     kind, params, _ = METHOD_KINDS[method]
     if adm is None:
         params = dict(params)
-        if skill.n_samples > 1:
-            params.update(n_samples=skill.n_samples, temperature=0.7 if temperature is None else temperature)
-        cfg = ExperimentConfig(benchmark=bench.name.split('-')[0], loader=loader or {}, adm=dict(kind=kind, params=params))
+        if adm_kind(kind).sampling and 'n_samples' in adm_kind(kind).params():  # the skill's samples, not the profile's default
+            params.update(n_samples=skill.n_samples)
+            if skill.n_samples > 1: params.update(temperature=0.7 if temperature is None else temperature)
+        cfg = ExperimentConfig(benchmark=bench.name.split('-')[0], loader=loader or {}, adm=dict(kind=kind, params=params), profile=profile)
         engine = SimulatedEngine(bench.probes, bench.attributes, cache=cache, **skill.engine_params())
         adm = build_adm(cfg, bench, engine=engine)
     return evaluate(
@@ -234,19 +239,34 @@ def check(rows: pd.DataFrame, exp: Expectation, family: int = 1, level: float = 
 
 # %% ../nbs/23_known_answer.ipynb #d304fc12
 FEW_SHOT_BENCHMARKS = ('helpsteer2', 'mic')
+# each profile as written from its code: how a regressor breaks a tie, and the methods it has a known answer for
+PROFILE_TIES = {'align-nb': 'random', 'steerable-pluralism': 'first', 'align-system': 'random'}
+PROFILE_METHODS = {'align-nb': tuple(METHOD_KINDS),
+                   'steerable-pluralism': ('comparative-regression (zero-shot)', 'comparative-regression (few-shot)', 'per-response-regression'),
+                   'align-system': ('comparative-regression (zero-shot)', 'prompt-aligned', 'unaligned')}
+# the profiles whose sampling the noise model describes at σ > 0 (align-system scores some KDMAs on 0-10 and votes with negative prompts)
+NOISY_PROFILES = ('align-nb', 'steerable-pluralism')
 
-def known_answer_table(benches: dict, skill: Skill = Skill(), methods: Sequence[str] = tuple(METHOD_KINDS), loaders: dict | None = None,
-                       n_probes: int | None = None, R: int = 200, progress: bool = True) -> pd.DataFrame:
-    "Measured against expected accuracy (and tied, failed, choice-0 shares) of each method on each benchmark (name -> `Benchmark`; its first `n_probes`), with the simulated backbone of `skill`."
+def profile_targets(bench, method: str, profile: str) -> list[Target]:
+    "The targets of `bench` that `profile`'s decision maker for `method` can decide for (`Profile.refuses` says why not)."
+    from align_nb.profiles import get_profile
+    prof, attrs = get_profile(profile), {a.name: a for a in bench.attributes}
+    return [t for t in bench.targets if not prof.refuses(METHOD_KINDS[method][0], t, attrs)]
+
+def known_answer_table(benches: dict, skill: Skill = Skill(), methods: Sequence[str] | None = None, loaders: dict | None = None,
+                       n_probes: int | None = None, R: int = 200, progress: bool = True, profile: str = 'align-nb') -> pd.DataFrame:
+    "Measured against expected accuracy (and tied, failed, choice-0 shares) of each method under `profile` on each benchmark (name -> `Benchmark`; its first `n_probes`; the targets the profile can decide for), with the simulated backbone of `skill`."
     from tqdm.auto import tqdm
-    jobs = [(b, m) for b in benches for m in methods if 'few-shot' not in m or b in FEW_SHOT_BENCHMARKS]
+    if any((skill.noise, skill.position_bias, skill.invalid_rate, skill.flip_rate)) and profile not in NOISY_PROFILES:
+        raise ValueError(f"the noise model describes {', '.join(NOISY_PROFILES)} only: check {profile} with an exact Skill()")
+    jobs = [(b, m) for b in benches for m in methods or PROFILE_METHODS[profile] if 'few-shot' not in m or b in FEW_SHOT_BENCHMARKS]
     shown, rows = {b: Shown(bench.probes) for b, bench in benches.items()}, []
     for b, m in tqdm(jobs, desc=f'known answers, noise {skill.noise:g}', disable=not progress):
-        bench = benches[b]
+        bench, targets = benches[b], profile_targets(benches[b], m, profile)
         probes = bench.probes[:n_probes]
-        res = measure(bench, m, skill, probes=probes, loader=(loaders or {}).get(b))
-        exp = expect(probes, bench.targets, METHOD_KINDS[m][2], skill, R, shown=shown[b])
-        rows.append(dict(benchmark=b, method=m, probes=len(probes), **check(res, exp, family=len(jobs))))
+        res = measure(bench, m, skill, probes=probes, targets=targets, loader=(loaders or {}).get(b), profile=profile)
+        exp = expect(probes, targets, METHOD_KINDS[m][2], skill, R, shown=shown[b], tie=PROFILE_TIES[profile])
+        rows.append(dict(benchmark=b, method=m, profile=profile, probes=len(probes), targets=len(targets), **check(res, exp, family=len(jobs))))
     return pd.DataFrame(rows)
 
 def show_table(table: pd.DataFrame) -> pd.DataFrame:
@@ -256,7 +276,9 @@ def show_table(table: pd.DataFrame) -> pd.DataFrame:
         [
             'benchmark',
             'method',
+            'profile',
             'probes',
+            'targets',
             'scored',
             'accuracy',
             'tied_pct',
@@ -310,15 +332,15 @@ def main(argv=None) -> int:
     ap.add_argument('--noise', type=float, default=20.0, help='score noise σ of the noisy backbone (points of 0-100)')
     ap.add_argument('--flip-rate', type=float, default=0.2, help='flip rate of the noisy backbone (choice methods)')
     ap.add_argument('--replicates', type=int, default=200, help='simulated runs behind each expectation')
+    ap.add_argument('--profile', default='align-nb', choices=tuple(PROFILE_TIES),
+                    help="whose prompts and rules the decision makers use (steerable-pluralism: its regressors; align-system: exact labels only)")
     a = ap.parse_args(argv)
     bench = load_benchmark(a.benchmark)
     if a.n_probes: bench = bench.model_copy(update=dict(probes=bench.probes[:a.n_probes]))
     ok = True
-    for skill, what in (
-        (Skill(), 'exact labels (σ = 0)'),
-        (Skill(noise=a.noise, flip_rate=a.flip_rate), f'σ = {a.noise:g}, flip rate {a.flip_rate:g}'),
-    ):
-        table = known_answer_table({a.benchmark: bench}, skill, R=a.replicates)
+    skills = [(Skill(), 'exact labels (σ = 0)'), (Skill(noise=a.noise, flip_rate=a.flip_rate), f'σ = {a.noise:g}, flip rate {a.flip_rate:g}')]
+    for skill, what in skills[:2 if a.profile in NOISY_PROFILES else 1]:
+        table = known_answer_table({a.benchmark: bench}, skill, R=a.replicates, profile=a.profile)
         print(f"\n## Simulated backbone, {what}: {len(bench.probes)} probes of {a.benchmark}, {len(bench.targets)} targets\n")
         print(show_table(table).drop(columns='benchmark').to_markdown(index=False))
         ok &= bool(table.inside.all())
