@@ -314,7 +314,8 @@ class PerResponseRegressionADM(RegressionADM):
 
     def predict_attribute(self, probe, attribute):
         reqs = [self.profile.single(probe, i, self.attribute(attribute)) for i in range(len(probe.choices))]
-        rows = self.engine.generate_json([r.messages for r in reqs], reqs[0].schema, self.n_samples, self.temperature, self.max_tokens, self.seed)
+        rows = self.engine.generate_json([r.messages for r in reqs], reqs[0].schema, self.n_samples, self.temperature, self.max_tokens,
+                                         self.seed)
         raw, count = [[s.text for s in row] for row in rows], dict(valid=sum(s.ok for row in rows for s in row), total=sum(map(len, rows)))
         bad = next((i for i, row in enumerate(rows) if not any(s.ok for s in row)), None)
         if bad is not None:

@@ -90,7 +90,8 @@ def _target_entries(t) -> list[dict]:
     out = []
     for a, v in as_distribution(t).values.items():
         if isinstance(v, float): out.append(dict(kdma=a, value=v))
-        elif isinstance(v, RandomEffects): out.append(dict(kdma=a, value=None, parameters=[dict(name=k, value=x) for k, x in v.model_dump().items()]))
+        elif isinstance(v, RandomEffects):
+            out.append(dict(kdma=a, value=None, parameters=[dict(name=k, value=x) for k, x in v.model_dump().items()]))
         else:
             k = v if isinstance(v, KDE) else as_distribution(t).kde(a)
             out.append(dict(kdma=a, value=k.mean, kdes=dict(samples=list(k.samples), bandwidth=k.bandwidth)))
@@ -234,7 +235,8 @@ class AlignSystemRun:
                   raw={k: info[k] for k in ('alignment_info', 'true_kdma_values') if k in info} or None)
         chosen = out.get('choice')
         if chosen in keep: d = Decision(choice=keep.index(chosen), **kw)
-        elif isinstance(chosen, int) and 0 <= chosen < len(texts): d = Decision(choice=None, action=texts[chosen], **kw)  # no label judges it
+        elif isinstance(chosen, int) and 0 <= chosen < len(texts):
+            d = Decision(choice=None, action=texts[chosen], **kw)  # no label judges it
         else: d = Decision(choice=None, error='no output' if chosen is None else f"chose {chosen!r}, which is no action of the record", **kw)
         self.decisions[pid] = d
 

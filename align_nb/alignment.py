@@ -16,7 +16,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from scipy.spatial.distance import jensenshannon
 from scipy.special import logsumexp
 
-from .asys_components import MEDICAL, calculate_votes, filter_votes, medical_urgency_choice, random_effects_choice, read_random_effects
+from .asys_components import (MEDICAL, calculate_votes, filter_votes, medical_urgency_choice, random_effects_choice,
+                                      read_random_effects)
 from .asys_rules import KDE_NORMS, KdeData, as_kde, align as asys_align
 from .core import DataError, Decision, Probe, Target, explain_errors
 from .fingerprints import content_key
@@ -218,7 +219,8 @@ def break_tie(tied: list[int], tie_break: str, seed, probe_id: str, target) -> i
     "One of the `tied` indices: 'random' draws it reproducibly from (seed, probe, target); 'first' takes the lowest."
     if tie_break not in TIE_BREAKS: raise ValueError(f"tie_break must be one of {TIE_BREAKS}, got {tie_break!r}")
     if tie_break == 'first' or len(tied) == 1: return tied[0]
-    key = (seed, probe_id, target.name, sorted(target.values.items())) if isinstance(target, Target) else (seed, probe_id, _target_key(target))
+    key = ((seed, probe_id, target.name, sorted(target.values.items())) if isinstance(target, Target)
+           else (seed, probe_id, _target_key(target)))
     return tied[random.Random(seed_of(*key)).randrange(len(tied))]
 
 def alignment_distances(preds: Preds, target, function: str = 'avg_distance', history: Preds | None = None, **kw) -> np.ndarray:
@@ -318,7 +320,8 @@ def _asys_choose(preds, target, spec, key, weights, history) -> dict:
         if any(isinstance(v, (KDE, KdeSet)) for v in goal.values()): raise ValueError(f"{spec.function} needs point or random-effects targets")
         rel = {a: [w] for a, w in weights.items()} if weights else None
         fn = (medical_urgency_choice if spec.function.startswith('medical') else random_effects_choice)
-        kw = dict(weighted=spec.function.endswith('weighted')) if spec.function.startswith('medical') else dict(multinomial='multinomial' in spec.function)
+        kw = (dict(weighted=spec.function.endswith('weighted')) if spec.function.startswith('medical')
+              else dict(multinomial='multinomial' in spec.function))
         r = fn(kdma_values, goal, rel, **kw)
         tied = [int(c) for c in r['tied']]
         choice = tied[0] if spec.ties == 'first' else tied[random.Random(seed_of(key, 'tie')).randrange(len(tied))]

@@ -21,7 +21,8 @@ from .fidelity import check_reference, deliberate_differences, reference_summary
 from .metrics import summarize
 from .report import add_report_parser, report_cli
 from .reproduce import REPRODUCTIONS, reproduce
-from .align_io import add_target_options, export_align_system, export_steerable, given_target, is_align_system_run, read_align_system_run
+from .align_io import (add_target_options, export_align_system, export_steerable, given_target, is_align_system_run,
+                               read_align_system_run)
 from .runner import run_experiment, score_run
 from .sweep import sweep_cli
 

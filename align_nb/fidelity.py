@@ -38,7 +38,8 @@ class ScriptedEngine(Engine):
     kind = fingerprint = 'scripted'
 
     def __init__(self, outputs: list):
-        super().__init__(cache=False, batch_size=1_000_000)  # one `_generate` per call: a call's schema is kept once, as a reference's generator
+        # one `_generate` per call: a call's schema is kept once, as a reference's generator
+        super().__init__(cache=False, batch_size=1_000_000)
         self.outputs, self.dialogs, self.schemas = list(outputs), [], []
 
     def prepare(self, prompt): return as_messages(prompt)
@@ -65,8 +66,10 @@ class ReplayedOrders:
 class ReplayedSimilarity:
     "A few-shot selector over `pool` whose text similarity is a recorded one (the reference's BERTScore): `similarity(query, texts)`."
     method = 'replayed'
-    def __init__(self, pool: list[Probe], similarity: Callable[[str, list[str]], list[float]]): self.pool, self.similarity = pool, similarity
-    def text_similarity(self, query: str, texts: list[str]) -> np.ndarray: return np.asarray(self.similarity(query, list(texts)), dtype=float)
+    def __init__(self, pool: list[Probe], similarity: Callable[[str, list[str]], list[float]]):
+        self.pool, self.similarity = pool, similarity
+    def text_similarity(self, query: str, texts: list[str]) -> np.ndarray:
+        return np.asarray(self.similarity(query, list(texts)), dtype=float)
 
 # %% ../nbs/25_fidelity.ipynb #9f37a8fd
 def _dialog(messages: list[dict], texts: dict) -> list[dict]:
@@ -139,7 +142,8 @@ def _asys_selector(recorded: list[dict]) -> ReplayedSimilarity:
 
 def _predicted(d: Decision, probe: Probe, kdmas: list[str]) -> dict:
     "Every shown option's predicted samples per KDMA, by option text, as align-system's `predicted_kdma_values` holds them."
-    out = {c.text: {k: list(d.samples[i][k]) for k in kdmas} for i, c in enumerate(probe.choices) if all(k in (d.samples[i] or {}) for k in kdmas)}
+    out = {c.text: {k: list(d.samples[i][k]) for k in kdmas} for i, c in enumerate(probe.choices)
+           if all(k in (d.samples[i] or {}) for k in kdmas)}
     for k in kdmas:
         for text, v in ((d.support or {}).get(k, {}).get('actions') or {}).items(): out.setdefault(text, {})[k] = list(v)
     return out

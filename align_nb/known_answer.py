@@ -266,7 +266,8 @@ def known_answer_table(benches: dict, skill: Skill = Skill(), methods: Sequence[
         probes = bench.probes[:n_probes]
         res = measure(bench, m, skill, probes=probes, targets=targets, loader=(loaders or {}).get(b), profile=profile)
         exp = expect(probes, targets, METHOD_KINDS[m][2], skill, R, shown=shown[b], tie=PROFILE_TIES[profile])
-        rows.append(dict(benchmark=b, method=m, profile=profile, probes=len(probes), targets=len(targets), **check(res, exp, family=len(jobs))))
+        rows.append(dict(benchmark=b, method=m, profile=profile, probes=len(probes), targets=len(targets),
+                         **check(res, exp, family=len(jobs))))
     return pd.DataFrame(rows)
 
 def show_table(table: pd.DataFrame) -> pd.DataFrame:

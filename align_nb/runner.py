@@ -61,7 +61,8 @@ class ExperimentConfig(StrictModel):
     targets: list[str] | None = None      # target names; None: every target of the benchmark (none when target_files are given)
     # targets of your own: point or density, align_nb's or align-system's format (alignment.read_target_file)
     target_files: list[str] = []
-    # whose method: the papers' code (steerable-pluralism, align-system) or align_nb's own; None: the benchmark's paper's (`default_profile`)
+    # whose method: the papers' code (steerable-pluralism, align-system) or align_nb's own;
+    # None: the benchmark's paper's (`default_profile`)
     profile: Literal[PROFILES] | None = None
     alignment: AlignmentSpec = AlignmentSpec()  # how a regressor chooses from its predictions; the default is the papers' plain rule
     adm: ADMSpec
@@ -344,7 +345,8 @@ def run_experiment(
         meta = dict(config=resolved, versions=_versions(), fingerprint=now, started=time.strftime('%Y-%m-%dT%H:%M:%S'),
                     own_targets=[t.model_dump(mode='json') for t in targets if t.name not in {b.name for b in bench.targets}])
         write_atomic(meta_path, json.dumps(meta, indent=1))
-    relevance = LLMRelevance(adm.engine, bench.attributes, seed=cfg.seed, profile=cfg.profile) if adm is not None and cfg.rule.relevance == 'llm' else None
+    relevance = (LLMRelevance(adm.engine, bench.attributes, seed=cfg.seed, profile=cfg.profile)
+                 if adm is not None and cfg.rule.relevance == 'llm' else None)
     prepare, bar = getattr(adm, 'prepare', None), tqdm(total=len(todo), desc=f"{cfg.adm.kind} on {cfg.benchmark}", disable=not progress)
     for start in range(0, len(probes), chunk):  # chunks of the whole probe list, so a resumed run batches exactly as an uninterrupted one
         block = probes[start:start + chunk]

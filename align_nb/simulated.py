@@ -57,7 +57,8 @@ class TruthTable:
     "The true values behind every (scene, option set) that a benchmark's prompts can show, per variant of the scene's structured fields."
     def __init__(self, probes: Sequence[Probe], attributes: Sequence[Attribute]):
         self.attributes = {a.name: a for a in attributes}
-        self.questions: dict[tuple, dict[frozenset, list[dict]]] = {}  # scene -> option set -> variants {leaves, entry: text -> attr -> values}
+        # scene -> option set -> variants {leaves, entry: text -> attr -> values}
+        self.questions: dict[tuple, dict[frozenset, list[dict]]] = {}
         for p in probes:
             texts, leaves = [c.text.strip() for c in p.choices], _leaves(p)
             variants = self.questions.setdefault(scene(p), {}).setdefault(frozenset(texts), [])
@@ -92,7 +93,8 @@ class TruthTable:
         hits = [sum(val in shown for _, _, val in v['leaves'] - common) for v in vs]
         return [v for v, h in zip(vs, hits) if h == max(hits)]  # a prompt that shows none of what differs cannot tell them apart
 
-    def entry(self, question, texts: Sequence[str], shown: str | None = None, leaves: frozenset | None = None, partial: bool = False) -> dict:
+    def entry(self, question, texts: Sequence[str], shown: str | None = None, leaves: frozenset | None = None,
+              partial: bool = False) -> dict:
         "The shown options' labels, merged over the variants the prompt cannot tell apart: text -> attribute -> values."
         out = {}
         for v in self.variants(question, texts, shown, leaves, partial):
@@ -472,7 +474,8 @@ def _score_logprobs(self: SimulatedEngine, seen: dict, prefix: str, candidates: 
     elif m and m.group(1) in letters: i = letters.index(m.group(1))
     else: raise PromptReadError(f"the answer prefix {prefix!r} does not open a shown option's score")
     a = read_attribute(self.table, seen['tail'], seen['system'])
-    with np.errstate(divide='ignore'): lp = np.log(score_distribution(self.table.values(seen['question'], seen['texts'], a, seen['user'])[i], self.noise))
+    shown = self.table.values(seen['question'], seen['texts'], a, seen['user'])[i]
+    with np.errstate(divide='ignore'): lp = np.log(score_distribution(shown, self.noise))
     out = []
     for c in candidates:
         n = re.fullmatch(r'\s*(\d+)\s*,?\s*', c)

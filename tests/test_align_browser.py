@@ -31,7 +31,7 @@ def site(data_root, tmp_path_factory):
         for k in ('random', 'oracle')
     }
     few = dict(benchmark='helpsteer2', n_probes=4, targets=TARGETS, adm=dict(kind='comparative-regression', params=dict(few_shot='bm25')),
-               engine=dict(kind='simulated'))
+               engine=dict(kind='simulated'), profile='align-nb')  # align_nb's few-shot format: three examples per attribute
     runs['comparative-regression'] = run_experiment(few, work / 'runs' / 'comparative-regression', progress=False)
     exported = {k: export_align_system(r, work / 'exported') for k, r in runs.items()}
     exe = shutil.which('align-browser', path=str(Path(sys.executable).parent))
