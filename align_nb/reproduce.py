@@ -58,15 +58,17 @@ def reproduce_table(
     progress: bool = True,
     alignment: dict | None = None,
     target_files: list[str] | None = None,
+    profile: str | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    "Run every ADM kind in `adms` on `benchmark` under its paper's profile (an `alignment` rule, `targets` and `target_files`); returns (accuracy per `by`, overall accuracy) and writes them as CSV, Markdown and a figure."
+    "Run every ADM kind in `adms` on `benchmark` under `profile` (None: its paper's), an `alignment` rule, `targets` and `target_files`; returns (accuracy per `by`, overall accuracy) and writes them as CSV, Markdown and a figure."
     out_dir = Path(out_dir); out_dir.mkdir(parents=True, exist_ok=True)
     tables, overall = [], []
     files = [str(Path(f).resolve()) for f in target_files or []]
     for kind in adms:
         params = adm_params_for(kind, adm_params, n_samples)
         config = dict(benchmark=benchmark, loader=loader or {}, n_probes=n_probes, targets=targets, seed=seed, target_files=files,
-                      alignment=alignment or {}, adm=dict(kind=kind, params=params), engine=backbone if adm_kind(kind).engine else None)
+                      alignment=alignment or {}, adm=dict(kind=kind, params=params), engine=backbone if adm_kind(kind).engine else None,
+                      profile=profile)
         cfg = load_config(config)
         kept, refused = supported_targets(cfg)
         if refused:  # targets the profile's code has no prompt for: the method is run on the others, and the table says so

@@ -120,7 +120,7 @@ def test_results_explorer_load_filter_drill(runs):
     assert set(rx.filtered().k) == {5} and set(rx.filtered().target) <= {'high', 'low'} | {f'5attributes_target{i:02d}' for i in range(10)}
     pid = rx.probe.options[-1]
     rx.probe.value = pid
-    assert pid in rx.detail.value and 'True labels closest to the target.' in rx.detail.value
+    assert pid in rx.detail.value and 'The true labels, chosen from by its rule.' in rx.detail.value
     rx.filters['benchmark'].value = ('naacl24',)  # no oracle run on triage
     assert rx.filtered().empty and 'nothing passes the filters' in rx.table.value and rx.probe.options == ()
 

@@ -6,6 +6,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 from pydantic import ValidationError
 
+from align_nb.alignment import AlignmentSpec
 from align_nb.core import Choice, DataError, Probe, Target
 from align_nb.benchmarks import load_helpsteer2
 from align_nb.metrics import correct_choices, score
@@ -21,7 +22,7 @@ targets = st.dictionaries(st.sampled_from(ATTRS), unit, min_size=1).map(lambda v
 
 @given(probes, targets, st.sampled_from(['euclidean', 'l1']))
 def test_oracle_is_always_right(probe, target, metric):
-    row = score(OracleADM(metric).decide(probe, target), probe, target, metric)
+    row = score(OracleADM(AlignmentSpec(metric=metric)).decide(probe, target), probe, target, metric)
     assert row is None or row['correct'] == 1.0
 
 @given(probes, targets, st.randoms())

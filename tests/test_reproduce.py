@@ -70,11 +70,14 @@ def test_cli_notebook_and_papermill_give_the_same_results(reproductions, tmp_pat
         assert all(len(GenerationCache(c / 'generations')) > 0 for c in caches.values())
 
 def test_triage_under_an_alignment_rule_with_a_density_target_file(tmp_path, data_root):
-    "`align-nb reproduce triage` with ALIGN's likelihood rule and a density target file named relative to the shell: the simulated backbone, which predicts the labels, and the oracle both score 100%."
+    """`align-nb reproduce triage` with align_nb's likelihood rule and a density target file named relative to the shell: the
+    simulated backbone, which predicts the labels, and the oracle both score 100%. Under align_nb's profile: align-system's own
+    likelihood needs density targets everywhere and refuses NAACL'24's points."""
     (tmp_path / 'mj.yaml').write_text("name: mj-spread\nvalues:\n  Moral judgement: {samples: [0.1, 0.3], bandwidth: 0.1}\n")
     r = subprocess.run(
         [str(EXE), 'reproduce', 'triage', '-p', 'backbone', 'simulated', '-p', 'adms', '[oracle, comparative-regression]',
-         '-p', 'n_probes', '30', '-p', 'alignment', '{function: likelihood}', '-p', 'itm_target_files', '[mj.yaml]', '--out', 'out'],
+         '-p', 'n_probes', '30', '-p', 'alignment', '{function: likelihood}', '-p', 'profile', 'align-nb', '-p', 'itm_target_files', '[mj.yaml]',
+         '--out', 'out'],
         capture_output=True, text=True, timeout=1200, cwd=tmp_path,
     )
     assert r.returncode == 0, r.stderr[-4000:]
