@@ -1,0 +1,83 @@
+"""The test suite's timing table: per notebook and per test, before and after, from the logs `make test` prints.
+
+`make test` runs nbdev-test with `--timing` (a line `NAME.ipynb: N secs` per notebook) and pytest with `--durations`; save
+each run's output as `nbtest.log` and `pytest.log` in a folder (with `/usr/bin/time -v`'s wall clock, if you like), then
+
+    python tools/test_timing.py bench/results/test_timing/before bench/results/test_timing/after --before-commit 5680f5b
+
+writes `bench/results/test_timing.md`: wall times, tests and notebook cells executed, and the slowest notebooks and tests.
+"""
+import argparse, json, re, subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+def notebook_times(log: str) -> dict[str, float]:
+    "Seconds per notebook from nbdev-test's `--timing` lines."
+    return {m[1]: float(m[2]) for m in re.finditer(r'^(\S+\.ipynb): (\d+(?:\.\d+)?) secs$', log, re.M)}
+
+def test_times(log: str) -> dict[str, float]:
+    "Seconds per pytest item (setup, call and teardown summed) from pytest's `--durations` lines."
+    out = {}
+    for m in re.finditer(r'^(\d+\.\d+)s (?:setup|call|teardown)\s+(\S+)$', log, re.M): out[m[2]] = out.get(m[2], 0) + float(m[1])
+    return out
+
+def wall_clocks(log: str) -> list[str]:
+    "Every `Elapsed (wall clock)` of `/usr/bin/time -v` in the log."
+    return re.findall(r'Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (\S+)', log)
+
+def pytest_counts(log: str) -> str:
+    "pytest's closing count line (`N passed, ...`)."
+    found = re.findall(r'^=*\s*(\d+ (?:passed|failed).*?) in [\d.]+s', log, re.M)
+    return found[-1] if found else '?'
+
+def code_cells(commit: str | None) -> int:
+    "Code cells nbdev-test executes at `commit` (working tree when None): every notebook outside nbs/reproduce, less `notest` cells."
+    names = subprocess.run(['git', 'ls-files', 'nbs/*.ipynb'] if commit is None else ['git', 'ls-tree', '-r', '--name-only', commit, 'nbs'],
+                           cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
+    n = 0
+    for name in names:
+        if not name.endswith('.ipynb') or name.startswith('nbs/reproduce/'): continue
+        text = (ROOT / name).read_text() if commit is None else subprocess.run(
+            ['git', 'show', f'{commit}:{name}'], cwd=ROOT, capture_output=True, text=True, check=True).stdout
+        for c in json.loads(text)['cells']:
+            src = ''.join(c['source'])
+            n += c['cell_type'] == 'code' and not re.search(r'^#\|\s*notest', src, re.M)
+    return n
+
+def read(folder: Path) -> dict:
+    "The timings of one run's saved logs."
+    nb = (folder / 'nbtest.log').read_text() if (folder / 'nbtest.log').exists() else ''
+    py = (folder / 'pytest.log').read_text() if (folder / 'pytest.log').exists() else ''
+    return dict(nb=notebook_times(nb), tests=test_times(py), wall=wall_clocks(nb) + wall_clocks(py), counts=pytest_counts(py))
+
+def table(rows: list[tuple], head: tuple) -> str:
+    "A markdown table."
+    lines = ['| ' + ' | '.join(head) + ' |', '|' + '---|' * len(head)]
+    return '\n'.join(lines + ['| ' + ' | '.join(str(x) for x in r) + ' |' for r in rows])
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument('before', type=Path); ap.add_argument('after', type=Path)
+    ap.add_argument('--before-commit', required=True, help='the commit the before logs were taken at (to count its notebook cells)')
+    ap.add_argument('--out', type=Path, default=ROOT / 'bench' / 'results' / 'test_timing.md')
+    ap.add_argument('--top', type=int, default=25)
+    a = ap.parse_args(argv)
+    b, f = read(a.before), read(a.after)
+    parts = ['# Test suite timing, before and after (issue 33)', '',
+             f'Made by `tools/test_timing.py` from the logs in `{a.before.resolve().relative_to(ROOT)}` and `{a.after.resolve().relative_to(ROOT)}`.', '',
+             table([('wall clocks (nbtest parallel, nbtest serial, pytest)', ', '.join(b['wall']), ', '.join(f['wall'])),
+                    ('notebook seconds, summed', f"{sum(b['nb'].values()):.0f}", f"{sum(f['nb'].values()):.0f}"),
+                    ('notebooks timed', len(b['nb']), len(f['nb'])),
+                    ('notebook code cells executed', code_cells(a.before_commit), code_cells(None)),
+                    ('pytest', b['counts'], f['counts'])], ('', 'before', 'after')), '']
+    names = sorted(set(b['nb']) | set(f['nb']), key=lambda n: -max(b['nb'].get(n, 0), f['nb'].get(n, 0)))
+    parts += ['## Notebooks (seconds)', '', table([(n, b['nb'].get(n, '–'), f['nb'].get(n, '–')) for n in names], ('notebook', 'before', 'after')), '']
+    tests = sorted(set(b['tests']) | set(f['tests']), key=lambda n: -max(b['tests'].get(n, 0), f['tests'].get(n, 0)))[:a.top]
+    parts += [f'## The {a.top} slowest tests (seconds; `--durations` lists only the slowest, so – is "not among them")', '',
+              table([(n, f"{b['tests'][n]:.1f}" if n in b['tests'] else '–', f"{f['tests'][n]:.1f}" if n in f['tests'] else '–')
+                     for n in tests], ('test', 'before', 'after')), '']
+    a.out.write_text('\n'.join(parts))
+    print(a.out.read_text())
+
+if __name__ == '__main__': main()
