@@ -95,35 +95,34 @@ def source_url(rel: str) -> str:
 class DataUnavailable(RuntimeError):
     "A benchmark file is neither on disk nor downloadable."
 
+def _env_folder(var: str, root=None) -> Path | None:
+    "`root`, else the folder environment variable `var` names, else None."
+    root = root or os.environ.get(var) or None
+    return Path(root).expanduser() if root else None
+
+def _required_folder(var: str, what: str, default: str, why: str) -> Path:
+    "The folder `var` names, or one line that says what it must hold, what `make test` sets it to, and why the page needs it."
+    root = _env_folder(var)
+    if root is None or not root.is_dir():
+        raise DataUnavailable(f"{var} must point at {what} (got {os.environ.get(var)!r}; `make test` sets it to {default}): {why}")
+    return root
+
 def data_root(root=None) -> Path | None:
     "The local data folder: `root`, else `$ALIGN_NB_DATA`, else None (download mode)."
-    root = root or os.environ.get('ALIGN_NB_DATA') or None
-    return Path(root).expanduser() if root else None
+    return _env_folder('ALIGN_NB_DATA', root)
 
 def require_data() -> Path:
     "The local data folder (`$ALIGN_NB_DATA`), or a clear error: the notebooks' real-data tests fail loudly without it, as pytest does."
-    root = data_root()
-    if root is None or not root.is_dir():
-        raise DataUnavailable(
-            f"ALIGN_NB_DATA must point at the benchmark data folder (got {os.environ.get('ALIGN_NB_DATA')!r}; `make test` sets it to ../shared/data): "
-            "the tests on this page read the real benchmark files"
-        )
-    return root
+    return _required_folder('ALIGN_NB_DATA', 'the benchmark data folder', '../shared/data', 'the tests on this page read the real benchmark files')
 
 def reference_root(root=None) -> Path | None:
     "The folder of reference fixtures (`../shared/reference` on developer machines): `root`, else `$ALIGN_NB_REFERENCE`, else None."
-    root = root or os.environ.get('ALIGN_NB_REFERENCE') or None
-    return Path(root).expanduser() if root else None
+    return _env_folder('ALIGN_NB_REFERENCE', root)
 
 def require_reference() -> Path:
     "The reference fixtures folder (`$ALIGN_NB_REFERENCE`), or a clear error: the pages that check against the references need it."
-    root = reference_root()
-    if root is None or not root.is_dir():
-        raise DataUnavailable(
-            f"ALIGN_NB_REFERENCE must point at the reference fixtures folder (got {os.environ.get('ALIGN_NB_REFERENCE')!r}; `make test` sets "
-            "it to ../shared/reference): the checks on this page compare with what the references' own code computed"
-        )
-    return root
+    return _required_folder('ALIGN_NB_REFERENCE', 'the reference fixtures folder', '../shared/reference',
+                            "the checks on this page compare with what the references' own code computed")
 
 def cache_dir() -> Path:
     "Root of align_nb's caches (downloaded data, generations, embeddings, digests): `$ALIGN_NB_CACHE` or the user cache directory."
