@@ -24,6 +24,7 @@ from .reproduce import REPRODUCTIONS, reproduce
 from .align_io import (add_target_options, export_align_system, export_steerable, given_target, is_align_system_run,
                                read_align_system_run)
 from .runner import run_experiment, score_run
+from .sources import DataUnavailable
 from .sweep import sweep_cli
 
 # %% auto #0
@@ -47,7 +48,7 @@ def kinds_table() -> pd.DataFrame:
 
 # %% ../nbs/24_cli.ipynb #85c27090
 # what a mistake in a command's arguments, config or paths raises
-USER_ERRORS = (ValueError, KeyError, FileNotFoundError, NotADirectoryError)
+USER_ERRORS = (ValueError, KeyError, FileNotFoundError, NotADirectoryError, DataUnavailable)  # DataUnavailable: offline, no data root
 
 def _parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog='align-nb', description='Run and score aligned-decision-maker experiments.')
