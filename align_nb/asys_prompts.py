@@ -8,7 +8,6 @@ Docs: https://align-nb.github.io/align_nb/asys_prompts.html.md"""
 from __future__ import annotations
 import copy, json, math, os, re
 from dataclasses import asdict, dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -18,7 +17,7 @@ import jsonschema
 from .asys_components import BINARY_PROMPTS, binary_prompt_name
 from .core import Probe
 from .reftemplates import REFERENCES, Template, reference_data, templates
-from .sources import fetch, list_files
+from .sources import data_cache, fetch, list_files
 
 # %% auto #0
 __all__ = ['SYSTEM', 'PROMPTS_FILE', 'ATTRIBUTE_DIR', 'ICL_DATASETS', 'asys_template', 'AsysAttribute', 'asys_attributes',
@@ -53,7 +52,7 @@ class AsysAttribute:
     valid_scores: dict | None = None
     relevant_structured_character_info: tuple[str, ...] = field(default_factory=tuple)
 
-@lru_cache(maxsize=None)
+@data_cache
 def asys_attributes(root=None) -> dict[str, AsysAttribute]:
     "Every attribute config of align-system (`configs/attribute/**.yaml`, read with `safe_load`), by KDMA."
     prefix = f"{REFERENCES[SYSTEM]}/"
@@ -316,7 +315,7 @@ def icl_examples(icl_records: Sequence[dict], kdma: str, sort: bool = True, root
             raise ValueError(f"ICL record {i}: its {kdma} answer fails the comparative schema: {e.message}") from None
     return out
 
-@lru_cache(maxsize=None)
+@data_cache
 def _pool(kdma: str, root) -> tuple[dict, ...]:
     if kdma not in ICL_DATASETS: raise KeyError(f"align-system has no ICL dataset for KDMA {kdma!r}; it has {sorted(ICL_DATASETS)}")
     return tuple(icl_examples(json.loads(fetch(ICL_DATASETS[kdma], root).read_text()), kdma, root=root))

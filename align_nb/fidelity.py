@@ -22,7 +22,7 @@ from .asys_rules import check_alignment_cases, check_densities
 from .benchmarks import load_helpsteer2, read_align_io
 from .core import Decision, Probe, Target
 from .engine import Engine, EngineError, as_messages
-from .sources import data_root, fetch, reference_root
+from .sources import fetch, list_files, reference_root
 from .sp_prompts import check_sp_prompts, sp_user_prompt
 from .sp_rules import check_decision_cases
 from .verdicts import difference, verdict
@@ -216,8 +216,8 @@ def check_reference(root=None, data=None, progress: bool = True) -> pd.DataFrame
             for rel in FIXTURES if not (root / rel).is_file()]
     for rel, fn in tqdm(jobs, desc='reference fixtures', disable=not progress):
         rows += _rows(rel, fn, fn(root / rel, data) if fn.__code__.co_argcount > 1 else fn(root / rel))
-    runs = data_root(data) / 'align_system_runs' if data_root(data) else None
-    for f in sorted(runs.glob('*/input_output.json')) if runs and runs.is_dir() else []:
+    for rel in list_files('align_system_runs', data, suffix='/input_output.json'):  # the data root's runs, or align-system's own
+        f = fetch(rel, data)
         if any((r.get('choice_info') or {}).get('icl_example_responses') for r in json.loads(f.read_text(encoding='utf-8'))):
             rows += _rows(f"data: align_system_runs/{f.parent.name}", check_run_icl, check_run_icl(f, data))
     return pd.DataFrame(rows, columns=CASE_COLUMNS)

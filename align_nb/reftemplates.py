@@ -14,7 +14,7 @@ from pathlib import Path
 import jinja2
 import yaml
 
-from .sources import fetch
+from .sources import data_cache, fetch
 
 # %% auto #0
 __all__ = ['REFERENCES', 'reference_path', 'reference_data', 'clean_template', 'render_outlines', 'Template', 'read_templates',
@@ -105,9 +105,9 @@ def read_templates(path) -> dict[str, Template]:
         out[node.name] = Template(node.name, params, doc, defaults, f"{path.name}:{node.lineno}")
     return out
 
-@lru_cache(maxsize=None)
+@data_cache
 def templates(reference: str, path: str, root=None) -> dict[str, Template]:
-    "The prompt templates of file `path` of `reference` (see `read_templates`), read once."
+    "The prompt templates of file `path` of `reference` (see `read_templates`), read once per data location."
     return read_templates(reference_path(reference, path, root))
 
 # %% ../nbs/11b_reftemplates.ipynb #4b0d836f

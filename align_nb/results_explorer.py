@@ -7,7 +7,6 @@ Docs: https://align-nb.github.io/align_nb/results_explorer.html.md"""
 # %% ../nbs/18_results_explorer.ipynb #8d3e20bd
 from __future__ import annotations
 import html, io, json
-from functools import lru_cache
 from pathlib import Path
 
 import ipywidgets as W
@@ -23,6 +22,7 @@ from .metrics import summarize
 from .profiles import default_profile
 from .prompts import letters
 from .runner import ExperimentConfig, read_results, run_config, score_run
+from .sources import data_cache
 
 # %% auto #0
 __all__ = ['FILTERS', 'find_runs', 'backbone_name', 'adm_name', 'load_runs', 'accuracy_table', 'plot_accuracy_by_k',
@@ -120,14 +120,16 @@ def plot_accuracy_by_k(results: pd.DataFrame):
     return fig
 
 # %% ../nbs/18_results_explorer.ipynb #df4c4f71
-@lru_cache(maxsize=8)
-def _benchmark(cfg_json: str) -> Benchmark:
+@data_cache
+def _benchmark(cfg_json: str, root=None) -> Benchmark:
+    "The benchmark of a config; `root` (its loader's) only keys the cache."
     cfg = ExperimentConfig.model_validate_json(cfg_json)
     return load_benchmark(cfg.benchmark, **cfg.loader)
 
 def run_benchmark(run_dir: str | Path) -> Benchmark:
-    "The benchmark a run was made on (loaded once per config)."
-    return _benchmark(run_config(run_dir).model_dump_json())
+    "The benchmark a run was made on (loaded once per config and data location)."
+    cfg = run_config(run_dir)
+    return _benchmark(cfg.model_dump_json(), cfg.loader.get('root'))
 
 def _stored_decisions(run_dir: str | Path, target: Target | None = None):
     "(probe, {target name: stored decision as a dict}) for each probe of an align_nb or align-system run."

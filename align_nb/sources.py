@@ -6,7 +6,7 @@ Docs: https://align-nb.github.io/align_nb/sources.html.md"""
 
 # %% ../nbs/02_sources.ipynb #b93e3927
 from __future__ import annotations
-import importlib.util, os
+import functools, importlib.util, inspect, os
 from pathlib import Path
 from urllib.parse import quote
 
@@ -16,8 +16,9 @@ import pooch
 from .core import safe_path
 
 # %% auto #0
-__all__ = ['OPINIONQA_GROUPS', 'ITM_FILES', 'SOURCES', 'MANIFEST', 'SMOLLM2_GGUF', 'source_url', 'DataUnavailable', 'data_root',
-           'require_data', 'reference_root', 'require_reference', 'cache_dir', 'fetch', 'list_files', 'smollm2_path']
+__all__ = ['OPINIONQA_GROUPS', 'ITM_FILES', 'ASYS_RUNS', 'SOURCES', 'MANIFEST', 'SMOLLM2_GGUF', 'source_url', 'DataUnavailable',
+           'data_root', 'require_data', 'reference_root', 'require_reference', 'cache_dir', 'data_location',
+           'data_cache', 'fetch', 'list_files', 'smollm2_path']
 
 # %% ../nbs/02_sources.ipynb #b6cca5e4
 _REPOS = {  # name -> (GitHub repository, pinned commit)
@@ -50,6 +51,8 @@ ITM_FILES = {
     'phase1': ['ingroup_bias_20241106_no_IO2.json', 'moral_judgement_20241106.json', 'qol_all_20241217.json', 'vol_all_20241217.json'],
     'phase2': [f'July2025-{s}-train_20250804.json' for s in ('AF', 'MF', 'MU', 'PS', 'SS')],
 }
+# align-system's integration-test outputs: real run folders (what `align_io` imports and `check-reference` replays)
+ASYS_RUNS = ['pipeline_baseline_adept_1', 'pipeline_comp_reg_adept_1']
 
 # %% ../nbs/02_sources.ipynb #2c1e2de7
 def _sources() -> dict[str, tuple[str, str]]:
@@ -74,6 +77,8 @@ def _sources() -> dict[str, tuple[str, str]]:
         src[f'triage/naacl24/split/{f}'] = ('sys', f'example_data/input_output_files/NAACL24_dataset_split/{f}')
     for phase, files in ITM_FILES.items():
         for f in files: src[f'triage/itm/{phase}/{f}'] = ('sys', f'align_system/resources/icl/{phase}/{f}')
+    for r in ASYS_RUNS:
+        src[f'align_system_runs/{r}/input_output.json'] = ('sys', f'tests/data/expected_outputs/integration_tests/{r}/input_output.json')
     for key, folder, files in (('sp', 'steerable-pluralism-llm-regression', _SP_FILES), ('sys', 'align-system', _SYS_FILES)):
         for f in files: src[f'references/{folder}/{f}'] = (key, f)
     return src
@@ -127,6 +132,23 @@ def require_reference() -> Path:
 def cache_dir() -> Path:
     "Root of align_nb's caches (downloaded data, generations, embeddings, digests): `$ALIGN_NB_CACHE` or the user cache directory."
     return Path(os.environ.get('ALIGN_NB_CACHE') or platformdirs.user_cache_dir('align_nb'))
+
+def data_location(root=None) -> Path:
+    "The folder data files are read from: the data root, else the download cache (what `data_cache` keys on)."
+    return data_root(root) or cache_dir() / 'data'
+
+def data_cache(f):
+    "`lru_cache` for a reader `f` with a `root` parameter, keyed also on `data_location(root)`: it follows $ALIGN_NB_DATA and $ALIGN_NB_CACHE."
+    sig = inspect.signature(f)
+    cached = functools.lru_cache(maxsize=None)(lambda location, args: f(*args))
+    @functools.wraps(f)
+    def read(*args, **kwargs):
+        b = sig.bind(*args, **kwargs)
+        b.apply_defaults()
+        b.arguments['root'] = data_root(b.arguments['root'])  # one key for one folder, however it was named
+        return cached(data_location(b.arguments['root']), b.args)
+    read.cache_clear = cached.cache_clear
+    return read
 
 # %% ../nbs/02_sources.ipynb #4d3df734
 def fetch(rel: str, root=None) -> Path:

@@ -7,7 +7,6 @@ Docs: https://align-nb.github.io/align_nb/sweep.html.md"""
 # %% ../nbs/21_sweep.ipynb #04c581c7
 from __future__ import annotations
 import json, os, re, sys, traceback
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
@@ -22,6 +21,7 @@ from .metrics import summarize
 from .adms import adm_kind
 from .alignment import PROFILES
 from .runner import ADMSpec, ExperimentConfig, StrictModel, read_yaml_mapping, run_experiment, score_run, select_probes
+from .sources import data_cache
 
 # %% auto #0
 __all__ = ['NAME', 'SweepADM', 'SweepConfig', 'load_sweep', 'expand', 'SweepError', 'n_probes', 'probes_done', 'run_one',
@@ -107,14 +107,14 @@ class SweepError(RuntimeError):
             f"{len(failures)} experiment(s) failed:\n" + '\n'.join(f"- {k}: {v.strip().splitlines()[-1]}" for k, v in failures.items())
         )
 
-@lru_cache(maxsize=None)
-def _n_probes(benchmark: str, loader: str, n: int | None, seed: int) -> int:
-    "How many probes an experiment runs."
+@data_cache
+def _n_probes(benchmark: str, loader: str, n: int | None, seed: int, root=None) -> int:
+    "How many probes an experiment runs; `root` (its loader's) only keys the cache."
     return len(select_probes(load_benchmark(benchmark, **json.loads(loader)), n, seed))
 
 def n_probes(cfg: ExperimentConfig) -> int:
-    "The number of probes `cfg` runs (loads its benchmark once per process)."
-    return _n_probes(cfg.benchmark, json.dumps(cfg.loader, sort_keys=True), cfg.n_probes, cfg.probe_seed)
+    "The number of probes `cfg` runs (loads its benchmark once per process and data location)."
+    return _n_probes(cfg.benchmark, json.dumps(cfg.loader, sort_keys=True), cfg.n_probes, cfg.probe_seed, cfg.loader.get('root'))
 
 def probes_done(run_dir) -> int:
     "The number of complete result lines in `run_dir`."
