@@ -13,7 +13,7 @@ import numpy as np
 
 from .alignment import ADEPT_FUNCTIONS, AlignmentSpec, align_decision, choose, choose_vote, seed_of
 from .asys_components import MEDICAL
-from .core import Attribute, Decision, Probe, Target
+from .core import Attribute, Decision, Probe, Target, did_you_mean, unknown
 from .engine import Engine, PromptTooLong
 from .icl import SELECTORS, ExampleSelector
 from .profiles import Request, Shots, get_profile
@@ -72,7 +72,7 @@ def register_adm(name: str, **capabilities):
 
 def adm_kind(name: str) -> ADMKind:
     "The registered kind `name`; an unknown name is an error listing the known ones."
-    if name not in ADM_KINDS: raise KeyError(f"unknown decision maker {name!r}; known: {', '.join(ADM_KINDS)}")
+    if name not in ADM_KINDS: raise KeyError(unknown('decision maker', name, ADM_KINDS))
     return ADM_KINDS[name]
 
 def check_adm_params(name: str, params: dict) -> dict:
@@ -84,11 +84,10 @@ def check_adm_params(name: str, params: dict) -> dict:
     if moved:
         raise ValueError(f"adm.params for {name!r}: {', '.join(map(repr, moved))} belong to the decision rule every decision maker shares: "
                          f"set them under `alignment:` (e.g. alignment.{moved[0]}=...)")
-    unknown = sorted(set(params) - takes)
-    if unknown:
-        raise ValueError(
-            f"adm.params for {name!r}: unknown {', '.join(map(repr, unknown))}; it takes: {', '.join(sorted(takes)) or 'no parameters'}"
-        )
+    extra = sorted(set(params) - takes)
+    if extra:
+        raise ValueError(f"adm.params for {name!r}: unknown {', '.join(repr(k) + did_you_mean(k, takes) for k in extra)}; "
+                         f"it takes: {', '.join(sorted(takes)) or 'no parameters'}")
     missing = [n for n, p in allowed.items() if p.default is p.empty and n not in params]
     if missing: raise ValueError(f"adm.params for {name!r}: {', '.join(map(repr, missing))} must be given")
     if params.get('few_shot') and params['few_shot'] not in SELECTORS:

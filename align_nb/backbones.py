@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
+from .core import unknown
 from .engine import Engine
 
 # %% auto #0
@@ -96,7 +97,7 @@ def engine_config(spec: str | dict | BaseModel = 'smollm2') -> EngineConfig:
     if isinstance(spec, str):
         if spec in SHORTCUTS: spec = SHORTCUTS[spec]
         elif Path(spec).suffix == '.gguf' or _is_dir(spec): spec = dict(kind='transformers', model=spec)
-        else: raise ValueError(f"unknown engine {spec!r}: use one of {sorted(SHORTCUTS)}, a .gguf file, a model folder, or a config with 'kind'")
+        else: raise ValueError(f"{unknown('engine', spec, sorted(SHORTCUTS))}, a .gguf file, a model folder, or a config with 'kind'")
     return _adapter.validate_python(spec)
 
 def load_engine(spec: str | dict | BaseModel = 'smollm2', cache=True, benchmark=None) -> Engine:

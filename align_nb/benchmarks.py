@@ -14,7 +14,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, StrictFloat, model_validator
 
 from .builders import build_helpsteer2, build_mic
-from .core import Attribute, DataError, Probe, Target, parse
+from .core import Attribute, DataError, Probe, Target, parse, unknown
 from .sources import DataUnavailable, ITM_FILES, OPINIONQA_GROUPS, data_root, fetch, list_files
 from .targets import HELPSTEER2_ATTRIBUTES, MIC_ATTRIBUTES, paper_targets
 
@@ -434,5 +434,5 @@ BENCHMARKS = dict(helpsteer2=load_helpsteer2, mic=load_mic, opinionqa=load_opini
 
 def load_benchmark(name: str, **kwargs) -> Benchmark:
     "Load a benchmark by name (see `BENCHMARKS`), passing `kwargs` to its loader."
-    if name not in BENCHMARKS: raise KeyError(f"unknown benchmark {name!r}; choose from {sorted(BENCHMARKS)}")
+    if name not in BENCHMARKS: raise KeyError(unknown('benchmark', name, BENCHMARKS))
     return BENCHMARKS[name](**kwargs)

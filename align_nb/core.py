@@ -6,16 +6,18 @@ Docs: https://align-nb.github.io/align_nb/core.html.md"""
 
 # %% ../nbs/00_core.ipynb #f073fe31
 from __future__ import annotations
-import json, math, os, tempfile
+import difflib, json, math, os, re, tempfile, typing
 from pathlib import Path
 from typing import Any, Literal, Protocol, runtime_checkable
 
 import numpy as np
+import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 # %% auto #0
-__all__ = ['DataError', 'explain_errors', 'parse', 'write_atomic', 'append_line', 'read_jsonl', 'safe_path', 'check_unit',
-           'Attribute', 'Choice', 'Probe', 'Target', 'Decision', 'ADM']
+__all__ = ['DataError', 'did_you_mean', 'name_list', 'unknown', 'explain_errors', 'parse', 'read_yaml', 'write_atomic',
+           'append_line', 'read_jsonl', 'safe_path', 'check_unit', 'Attribute', 'Choice', 'Probe', 'Target', 'Decision',
+           'ADM']
 
 # %% ../nbs/00_core.ipynb #0b1c7b19
 class DataError(ValueError):
@@ -24,15 +26,64 @@ class DataError(ValueError):
         self.source, self.record = str(source), record
         super().__init__(f"{source}: record {record}: {msg}")
 
+# %% ../nbs/00_core.ipynb #efdaceba
+def did_you_mean(name, known) -> str:
+    "` (did you mean 'x'?)` naming the known names closest to a misspelt `name` (a similarity of 0.6 at least, and near the best), or ''."
+    ratio = lambda k: difflib.SequenceMatcher(None, str(name), k).ratio()
+    scored = sorted(((ratio(k), k) for k in map(str, known)), key=lambda rk: -rk[0])[:3]
+    close = [k for r, k in scored if r >= max(0.6, scored[0][0] - 0.05)] if scored else []
+    return f" (did you mean {' or '.join(map(repr, close))}?)" if close else ''
+
+def name_list(names, limit: int = 12) -> str:
+    "`names` joined by commas; a longer list than `limit` shortened to its first and last names and its count."
+    names = [str(n) for n in names]
+    if len(names) <= limit: return ', '.join(names) or 'none'
+    return f"{', '.join(names[:limit - 3])}, …, {', '.join(names[-2:])} ({len(names)} in all)"
+
+def unknown(what: str, name, known) -> str:
+    "The one line for a `name` that is none of `known`: what kind of name, the close matches, and the known names."
+    return f"unknown {what} {name!r}{did_you_mean(name, known)}; known: {name_list(known)}"
+
 # %% ../nbs/00_core.ipynb #075ad03e
-def explain_errors(e: ValidationError) -> str:
-    "One line per pydantic error: `field.path: message` (our own validators' messages without pydantic's 'Value error, ' prefix)."
-    return '; '.join(f"{'.'.join(map(str, err['loc'])) or 'value'}: {err['msg'].removeprefix('Value error, ')}" for err in e.errors())
+def _model_at(model, loc) -> type[BaseModel] | None:
+    "The pydantic model at path `loc` (field names or aliases) inside `model`, or None where the path leaves models."
+    for part in loc:
+        fields = {f.alias or n: f for n, f in model.model_fields.items()} if model else {}
+        f = fields.get(part)
+        ann = f.annotation if f else None
+        model = next((t for t in (ann, *typing.get_args(ann)) if isinstance(t, type) and issubclass(t, BaseModel)), None)
+    return model
+
+def explain_errors(e: ValidationError, model: type[BaseModel] | None = None) -> str:
+    "One line for pydantic's errors: `field.path: message` each (our validators' text without 'Value error, '; misspelt keys and choices with close matches)."
+    def one(err):
+        where, msg = '.'.join(map(str, err['loc'])) or 'value', err['msg'].removeprefix('Value error, ')
+        if err['type'] == 'literal_error':  # one of a closed list of names
+            names = re.findall(r"'([^']*)'", err['ctx']['expected'])
+            msg = f"{err['input']!r} is not one of {err['ctx']['expected']}{did_you_mean(err['input'], names)}"
+        if err['type'] == 'extra_forbidden' and (m := _model_at(model, err['loc'][:-1])) is not None:
+            msg = 'unknown key' + (did_you_mean(err['loc'][-1], [f.alias or n for n, f in m.model_fields.items()]) or
+                                   f"; it takes: {name_list(f.alias or n for n, f in m.model_fields.items())}")
+        return f"{where}: {msg}"
+    return '; '.join(one(err) for err in e.errors())
 
 def parse(cls, obj, source, record):
     "Validate `obj` as `cls`, raising a `DataError` naming `source` and `record` on failure."
     try: return cls.model_validate(obj)
-    except ValidationError as e: raise DataError(source, record, explain_errors(e)) from None
+    except ValidationError as e: raise DataError(source, record, explain_errors(e, cls)) from None
+
+# %% ../nbs/00_core.ipynb #12a3fa99
+def read_yaml(path):
+    "The content of YAML file `path`, safe-loaded; one-line ValueError naming the file (and line and column) when it is not UTF-8 YAML."
+    path = Path(path)
+    try: text = path.read_text(encoding='utf-8')
+    except UnicodeDecodeError as e: raise ValueError(f"{path}: not UTF-8 text (byte {e.start} is {e.object[e.start:e.start + 1]!r}): save it as UTF-8") from None
+    try: return yaml.safe_load(text)
+    except yaml.MarkedYAMLError as e:
+        m = e.problem_mark or e.context_mark
+        where = f"line {m.line + 1}, column {m.column + 1}: " if m else ''
+        raise ValueError(f"{path}: not valid YAML: {where}{' '.join(filter(None, (e.context, e.problem)))}") from None
+    except yaml.YAMLError as e: raise ValueError(f"{path}: not valid YAML: {' '.join(str(e).split())}") from None
 
 # %% ../nbs/00_core.ipynb #a8f6a557
 def write_atomic(path, text: str) -> Path:
@@ -72,12 +123,11 @@ def read_jsonl(path, repair: bool = False) -> list[dict]:
 
 # %% ../nbs/00_core.ipynb #6a7c9c62
 def safe_path(root, *parts) -> Path:
-    "`root/parts...`, refusing (ValueError) any result that resolves outside `root`."
-    root = Path(root)
-    path = root.joinpath(*map(str, parts))
-    if not path.resolve().is_relative_to(root.resolve()):
-        raise ValueError(f"{'/'.join(map(str, parts))!r} leaves its root {root}: names may not contain '..' or be absolute paths")
-    return path
+    "`root/parts...`, refusing (ValueError) a name that is an absolute path or has a '..' part."
+    rel = Path(*map(str, parts))
+    why = 'is an absolute path' if rel.is_absolute() else "has a '..' part" if '..' in rel.parts else None
+    if why: raise ValueError(f"{rel.as_posix()!r} {why}: a name under {root} must stay inside it")
+    return Path(root) / rel
 
 # %% ../nbs/00_core.ipynb #2231bd89
 def check_unit(v: float, what: str = 'value') -> float:

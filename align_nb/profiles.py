@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from .alignment import PROFILES
-from .core import Attribute, Probe, Target
+from .core import Attribute, Probe, Target, unknown
 from .fingerprints import content_key
 from .alignment import correct_choices
 from . import asys_prompts as asys, sp_prompts as sp
@@ -335,7 +335,7 @@ PAPER_PROFILES = {'helpsteer2': 'steerable-pluralism', 'mic': 'steerable-plurali
 
 def get_profile(name: str) -> Profile:
     "The profile `name`; an unknown one is an error naming the three."
-    if name not in PROFILE_OBJECTS: raise KeyError(f"unknown profile {name!r}; choose from {', '.join(PROFILES)}")
+    if name not in PROFILE_OBJECTS: raise KeyError(unknown('profile', name, PROFILES))
     return PROFILE_OBJECTS[name]
 
 def default_profile(benchmark: str, kind: str, llm: bool = True) -> tuple[str, str | None]:

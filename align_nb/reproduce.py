@@ -13,6 +13,7 @@ import pandas as pd
 
 from .adms import adm_kind
 from .alignment import AlignmentSpec, read_target_file
+from .core import did_you_mean, unknown
 from .fingerprints import content_key
 from .metrics import plot_accuracy, summarize
 from .runner import ExperimentConfig, load_config, run_experiment, score_run, supported_targets
@@ -125,17 +126,17 @@ def check_parameters(name: str, parameters: dict) -> dict:
     "`parameters` for reproduction notebook `name`, refused where a key is not in its `parameters` cell (a typo would be silently ignored by papermill)."
     known = notebook_parameters(notebooks_dir() / f'{name}.ipynb')
     if 'out_dir' in parameters: raise ValueError(f"{name}: the output folder is not a parameter here: give --out (or out_dir=) instead")
-    unknown = sorted(set(parameters) - set(known))
-    if unknown:
+    extra, takes = sorted(set(parameters) - set(known)), [k for k in known if k != 'out_dir']
+    if extra:
         raise ValueError(
-            f"{name}: unknown parameter {', '.join(map(repr, unknown))}; its parameters: {', '.join(k for k in known if k != 'out_dir')}"
+            f"{name}: unknown parameter {', '.join(repr(k) + did_you_mean(k, takes) for k in extra)}; its parameters: {', '.join(takes)}"
         )
     return parameters
 
 def reproduce(name: str, parameters: dict | None = None, out_dir: str | Path | None = None, kernel: str = 'python3') -> Path:
     "Execute the reproduction notebook `name` with papermill into `out_dir` (default: reproductions/<name>); returns the executed notebook."
     import papermill as pm
-    if name not in REPRODUCTIONS: raise KeyError(f"unknown reproduction {name!r}; choose from {', '.join(REPRODUCTIONS)} or all")
+    if name not in REPRODUCTIONS: raise KeyError(unknown('reproduction', name, [*REPRODUCTIONS, 'all']))
     parameters = dict(check_parameters(name, parameters or {}))
     for k in [k for k in parameters if k.endswith('target_files') and parameters[k]]:
         parameters[k] = [str(Path(f).resolve()) for f in parameters[k]]  # the notebook runs in `out_dir`: find files named from here

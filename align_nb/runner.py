@@ -6,7 +6,7 @@ Docs: https://align-nb.github.io/align_nb/runner.html.md"""
 
 # %% ../nbs/15_runner.ipynb #ea9d987a
 from __future__ import annotations
-import importlib.metadata, inspect, json, platform, random, time, warnings
+import importlib.metadata, inspect, json, platform, random, sys, time, warnings
 from pathlib import Path
 from typing import Any, Literal
 
@@ -19,7 +19,7 @@ import align_nb.baselines  # registers the learned baselines' kinds beside those
 from .adms import ADM_KINDS, adm_defaults, adm_kind, check_adm_params, make_adm
 from .alignment import (PROFILES, AlignmentSpec, DistributionTarget, align_decision, correct_options, decision_preds,
                                 read_target_file)
-from .core import Decision, Probe, Target, explain_errors, append_line, read_jsonl, write_atomic
+from .core import Decision, Probe, Target, did_you_mean, explain_errors, append_line, name_list, read_jsonl, read_yaml, write_atomic
 from .benchmarks import BENCHMARKS, Benchmark, load_benchmark
 from .backbones import EngineConfig, engine_config, load_engine
 from .metrics import RESULT_COLUMNS, score_against
@@ -29,8 +29,8 @@ from .targets import check_target
 
 # %% auto #0
 __all__ = ['StrictModel', 'ADMSpec', 'ExperimentConfig', 'read_yaml_mapping', 'load_config', 'select_probes',
-           'experiment_targets', 'select_targets', 'build_adm', 'read_results', 'supported_targets', 'run_experiment',
-           'recorded_config', 'run_config', 'run_decisions', 'score_run']
+           'experiment_targets', 'select_targets', 'build_adm', 'config_changes', 'read_results', 'supported_targets',
+           'run_experiment', 'recorded_config', 'run_config', 'run_decisions', 'score_run']
 
 # %% ../nbs/15_runner.ipynb #7046ad7f
 class StrictModel(BaseModel):
@@ -148,9 +148,8 @@ class ExperimentConfig(StrictModel):
         return self
 
 def read_yaml_mapping(path: str | Path, what: str = 'config') -> dict:
-    "The mapping at the top of a YAML file, safe-loaded; a file that is not UTF-8 YAML, or not a mapping, raises a ValueError naming it."
-    try: raw = yaml.safe_load(Path(path).read_text(encoding='utf-8'))
-    except (yaml.YAMLError, UnicodeDecodeError) as e: raise ValueError(f"{path}: not valid UTF-8 YAML: {e}") from None
+    "The mapping at the top of a YAML file (`read_yaml`); a file that is not UTF-8 YAML, or not a mapping, raises one line naming it."
+    raw = read_yaml(path)
     if not isinstance(raw, dict): raise ValueError(f"{path}: expected a mapping of {what} keys, got {type(raw).__name__}")
     return raw
 
@@ -170,9 +169,19 @@ def load_config(spec: str | Path | dict, overrides: list[str] = ()) -> Experimen
     try:
         if isinstance(raw.get('engine'), str): raw['engine'] = engine_config(raw['engine']).model_dump()
         cfg = ExperimentConfig.model_validate(raw)
-    except (ValidationError, ValueError) as e: raise ValueError(f"{src}: invalid config: {explain_errors(e) if isinstance(e, ValidationError) else e}") from None
+    except ValidationError as e:
+        raise ValueError(f"{_blame([err['loc'] for err in e.errors()], src, overrides)}: {explain_errors(e, ExperimentConfig)}") from None
+    except ValueError as e: raise ValueError(f"{_blame([('engine',)], src, overrides)}: {e}") from None  # an engine's short name
     for f in cfg.target_files: read_target_file(f)  # a bad or pickled target file is refused here, before anything runs
     return cfg
+
+# %% ../nbs/15_runner.ipynb #5116abea
+def _blame(locs: list[tuple], src, overrides) -> str:
+    "Where a config's errors at `locs` come from: the overrides whose keys they are at (or inside), else the file."
+    keys = {tuple(o.partition('=')[0].split('.')): o for o in overrides}
+    locs = [tuple(map(str, loc)) for loc in locs]
+    hit = [next((o for k, o in keys.items() if loc and (loc[:len(k)] == k or k[:len(loc)] == loc)), None) for loc in locs]
+    return f"override {', '.join(dict.fromkeys(hit))}" if all(hit) else f"{src}: invalid config"
 
 # %% ../nbs/15_runner.ipynb #7e0dada7
 def select_probes(bench: Benchmark, n: int | None, seed: int) -> list[Probe]:
@@ -197,7 +206,8 @@ def select_targets(bench: Benchmark, names: list[str] | None) -> list[Target]:
     by_name = {t.name: t for t in bench.targets}
     missing = [n for n in names if n not in by_name]
     if missing:
-        raise KeyError(f"unknown targets {missing} for {bench.name}; known: {sorted(by_name)[:10]}{' ...' if len(by_name) > 10 else ''}")
+        raise KeyError(f"{bench.name} has no target {', '.join(repr(n) + did_you_mean(n, by_name) for n in missing)}; "
+                       f"its targets: {name_list(sorted(by_name))}; leave targets out for all of them")
     return [by_name[n] for n in names]
 
 def build_adm(cfg: ExperimentConfig, bench: Benchmark, engine=None):
@@ -221,6 +231,20 @@ def _versions() -> dict:
         try: out[pkg] = importlib.metadata.version(pkg)
         except importlib.metadata.PackageNotFoundError: pass
     return out
+
+def _flat(d: dict, prefix: str = '') -> dict:
+    "A nested dict's leaves by dotted key."
+    out = {}
+    for k, v in d.items():
+        if isinstance(v, dict) and v: out.update(_flat(v, f"{prefix}{k}."))
+        else: out[f"{prefix}{k}"] = v
+    return out
+
+def config_changes(old: dict | None, new: dict) -> str:
+    "What differs from config `old` to `new`, as `key: old → new` by dotted key; `old` None: a config that no longer validates."
+    if old is None: return "its recorded config no longer validates"
+    a, b = _flat(old), _flat(new)
+    return '; '.join(f"{k}: {a.get(k, '(unset)')} → {b.get(k, '(unset)')}" for k in dict.fromkeys([*a, *b]) if a.get(k) != b.get(k))
 
 def _resolved(config: dict) -> dict | None:
     "A recorded config with today's defaults filled in (None if it no longer validates), to compare with the config of a resumed run."
@@ -316,7 +340,8 @@ def run_experiment(
     resolved = cfg.model_dump(mode='json')
     meta = json.loads(meta_path.read_text()) if meta_path.exists() else None
     if meta is not None and _resolved(meta['config']) != resolved:
-        raise ValueError(f"{run_dir} holds a run of another config; use a new directory (was {meta['config']}, now {resolved})")
+        raise ValueError(f"{run_dir} holds a run of another config ({config_changes(_resolved(meta['config']), resolved)}): "
+                         "use a new directory, or that run's config to resume it")
     bench = load_benchmark(cfg.benchmark, **cfg.loader)
     probes = select_probes(bench, cfg.n_probes, cfg.probe_seed)
     targets = _run_targets(cfg, bench, meta)
@@ -333,6 +358,9 @@ def run_experiment(
             for name, d in r['decisions'].items():
                 if name in by_name: _remember(history, truth, p, by_name[name], Decision.model_validate(d), cfg.rule)
     todo = [p for p in probes if p.id not in done]
+    if meta is not None and not todo:
+        if progress: print(f"{run_dir}: already complete ({len(probes)} probes); nothing to run", file=sys.stderr)
+        return run_dir
     adm = build_adm(cfg, bench) if todo else None
     now = getattr(getattr(adm, 'engine', None), 'fingerprint', None)
     if meta is not None and todo and meta.get('fingerprint') != now:

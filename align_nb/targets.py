@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from .core import DataError, Target, parse
+from .core import DataError, Target, did_you_mean, parse
 
 # %% auto #0
 __all__ = ['HELPSTEER2_ATTRIBUTES', 'MIC_ATTRIBUTES', 'levels', 'all_profiles', 'sample_targets', 'high_target', 'low_target',
@@ -58,7 +58,8 @@ def load_target(path) -> Target:
     try:
         text = path.read_text(encoding='utf-8')
         data = json.loads(text) if path.suffix == '.json' else yaml.safe_load(text)
-    except (OSError, UnicodeDecodeError, ValueError, yaml.YAMLError) as e: raise DataError(path, 'file', f"cannot read target: {e}") from None
+    except (OSError, UnicodeDecodeError, ValueError, yaml.YAMLError) as e:  # a parser's message, on one line
+        raise DataError(path, 'file', f"cannot read target: {' '.join(str(e).split())}") from None
     return parse(Target, dict(values=data, name=path.stem), path, 'target')
 
 def load_targets(folder) -> list[Target]:
@@ -79,11 +80,10 @@ def save_target(target: Target, path) -> Path:
 # %% ../nbs/01_targets.ipynb #b6637182
 def check_target(target: Target, attributes, source=None) -> Target:
     "Raise a `DataError` if `target` names an attribute not in `attributes`."
-    unknown = sorted(set(target.values) - set(attributes))
-    if unknown:
-        raise DataError(
-            source or 'target', target.name or 'target', f"unknown attribute(s) {unknown}; expected some of {sorted(attributes)}"
-        )
+    extra = sorted(set(target.values) - set(attributes))
+    if extra:
+        raise DataError(source or 'target', target.name or 'target', f"unknown attribute(s) {', '.join(repr(k) + did_you_mean(k, attributes) for k in extra)}; "
+                        f"expected some of {sorted(attributes)}")
     return target
 
 # %% ../nbs/01_targets.ipynb #5c202d4b
