@@ -7,6 +7,7 @@ Docs: https://align-nb.github.io/align_nb/metrics.html.md"""
 # %% ../nbs/04_metrics.ipynb #490205d4
 from __future__ import annotations
 import time, warnings
+from pathlib import Path
 from typing import Iterable
 
 import numpy as np
@@ -16,10 +17,11 @@ from tqdm.auto import tqdm
 
 from .alignment import AlignmentSpec, correct_choices, correct_options
 from .core import ADM, Decision, Probe, Target
+import align_nb
 
 # %% auto #0
 __all__ = ['RESULT_COLUMNS', 'MIN_CI_PROBES', 'target_key', 'score', 'score_against', 'evaluate', 'accuracy_ci', 'summarize',
-           'plot_accuracy']
+           'accuracy_text', 'recorded', 'recorded_accuracy', 'plot_accuracy']
 
 # %% ../nbs/04_metrics.ipynb #283a4a4d
 def target_key(target: Target) -> str:
@@ -126,6 +128,25 @@ def summarize(results: pd.DataFrame, by: str | None = 'target', n_resamples: int
             }
         )
     return pd.DataFrame(rows)
+
+# %% ../nbs/04_metrics.ipynb #ec87e4e5
+def accuracy_text(row) -> str:
+    "An accuracy as prose quotes it, from a row of `summarize`: `51.5% [48.1, 55.2] on 20 probes (95.9% tied, 0.0% failed)`."
+    ci = f" [{row['ci_low']:.1f}, {row['ci_high']:.1f}]" if pd.notna(row['ci_low']) else f" (no interval under {MIN_CI_PROBES} probes)"
+    return f"{row['accuracy']:.1f}%{ci} on {row['probes']:.0f} probes ({row['tied_pct']:.1f}% tied, {row['failed_pct']:.1f}% failed)"
+
+def recorded(rel: str) -> Path:
+    "The recorded results file `rel` of the align_nb repository (e.g. 'results/adm_results/x.csv'), or an error that says where they live."
+    path = Path(align_nb.__file__).resolve().parents[1] / rel
+    if not path.is_file(): raise FileNotFoundError(f"{path} not found: recorded results are files of an align_nb checkout, not of an installed wheel")
+    return path
+
+def recorded_accuracy(rel: str, **where) -> str:
+    "`accuracy_text` of the one row of recorded results CSV `rel` whose columns equal `where`."
+    t = pd.read_csv(recorded(rel))
+    rows = t[np.logical_and.reduce([t[k] == v for k, v in where.items()])] if where else t
+    if len(rows) != 1: raise ValueError(f"{rel}: {len(rows)} rows match {where}, expected one")
+    return accuracy_text(rows.iloc[0])
 
 # %% ../nbs/04_metrics.ipynb #d7e66a2d
 def plot_accuracy(table: pd.DataFrame, label: str = 'method', ax=None, title: str | None = None):

@@ -1,7 +1,8 @@
 "The documentation site: nbdev processes the notebooks, tools/render_docs.py renders them to HTML offline and checks every page and link."
-import os, shutil, subprocess, sys
+import json, os, re, shutil, subprocess, sys
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -60,3 +61,46 @@ def test_link_check_catches_a_broken_link(site, tmp_path):
         f.write('\nSee [nowhere](no_such_page.md) and [the runner](15_runner.ipynb#no-such-anchor).\n')
     problems = render_docs.render(bad, tmp_path / 'site')
     assert any('no_such_page.md' in p for p in problems) and any('no #no-such-anchor on runner.html' in p for p in problems), problems
+
+# A figure in prose: a decimal percentage or a [low, high] interval, outside code (a value shown `= 6.4%` is a calculation, not a result).
+FIGURE = re.compile(r'(?<!= )(?<![\w.])(\d+\.\d+)\s?%|(?<!= )\[(\d+\.\d+),\s*(\d+\.\d+)\]')
+CITED = re.compile(r'(?:\.\./)*((?:bench/)?results/[\w./-]+\.(?:csv|md))')
+
+def prose(text: str) -> str:
+    "A page's Markdown without fenced code blocks and inline code."
+    return re.sub(r'`[^`\n]*`', lambda m: m[0] if CITED.search(m[0]) else '', re.sub(r'^```.*?^```', '', text, flags=re.S | re.M))
+
+def recorded_numbers(path: Path) -> set[str]:
+    "Every number of a recorded results file, as prose rounds it (one decimal)."
+    return {f"{float(x):.1f}" for x in re.findall(r'-?\d+(?:\.\d+)?(?:e-?\d+)?', path.read_text())}
+
+def typed_figures(text: str) -> list[str]:
+    "The figures of a page's prose that no results file it cites holds (every figure, where it cites none)."
+    text = prose(text)
+    cited = [ROOT / c for c in dict.fromkeys(CITED.findall(text))]
+    known = set().union(*(recorded_numbers(f) for f in cited if f.is_file()))
+    return [m[0] for m in FIGURE.finditer(text) if not {f"{float(x):.1f}" for x in m.groups() if x} <= known]
+
+def doc_pages() -> dict[str, str]:
+    "Every documentation page's prose: the Markdown pages and the Markdown cells of every notebook."
+    pages = {p.relative_to(ROOT).as_posix(): p.read_text() for p in sorted((ROOT / 'nbs').rglob('*.md'))}
+    for p in sorted((ROOT / 'nbs').rglob('*.ipynb')):
+        cells = json.loads(p.read_text())['cells']
+        pages[p.relative_to(ROOT).as_posix()] = '\n\n'.join(''.join(c['source']) for c in cells if c['cell_type'] == 'markdown')
+    return pages
+
+def test_no_figure_is_typed():
+    "No page quotes a result that is not in a results file it cites: figures are read from the recorded files at build time."
+    pages = doc_pages()
+    assert len(pages) > 50 and 'nbs/methods/comparative_regression.ipynb' in pages
+    assert {page: typed_figures(text) for page, text in pages.items() if typed_figures(text)} == {}
+
+def test_a_typed_figure_is_caught():
+    "The check fails a page whose figure its cited file does not hold, and passes one whose figure it does."
+    f = 'results/adm_results/helpsteer2_all_probes.csv'
+    row = pd.read_csv(ROOT / f).query("method == 'random'").iloc[0]
+    true = f"random scores {row.accuracy:.1f}% [{row.ci_low:.1f}, {row.ci_high:.1f}] (see [the file](../{f}))"
+    assert typed_figures(true) == []
+    assert typed_figures(true.replace(f"{row.accuracy:.1f}%", '49.7%')) == ['49.7%']
+    assert typed_figures(f"random scores {row.accuracy:.1f}%") == [f"{row.accuracy:.1f}%"]  # a figure that cites nothing
+    assert typed_figures("a sample fails when all three attempts fail (0.4³ = 6.4%); `{'x': [0.7, 0.9]}`\n```\nacc: 12.5%\n```") == []
