@@ -26,9 +26,9 @@ from .targets import load_target
 
 # %% auto #0
 __all__ = ['GRID', 'DEFAULT_BANDWIDTH', 'Preds', 'ALIGNMENT_FUNCTIONS', 'METRICS', 'PROFILES', 'TIE_BREAKS', 'ADEPT_FUNCTIONS',
-           'EPS', 'KDE', 'KdeSet', 'RandomEffects', 'DistributionTarget', 'as_distribution', 'avg_distance',
-           'sampled_distance', 'likelihood', 'js_distance', 'distances', 'closest', 'correct_choices', 'seed_of',
-           'break_tie', 'alignment_distances', 'AlignmentSpec', 'choose', 'choose_vote', 'decision_preds',
+           'EPS', 'KDE', 'KdeSet', 'RandomEffects', 'DistributionTarget', 'as_distribution', 'target_label',
+           'avg_distance', 'sampled_distance', 'likelihood', 'js_distance', 'distances', 'closest', 'correct_choices',
+           'seed_of', 'break_tie', 'alignment_distances', 'AlignmentSpec', 'choose', 'choose_vote', 'decision_preds',
            'align_choice', 'align_decision', 'correct_options', 'alignment_target', 'read_distribution_target',
            'simplest', 'read_target_file', 'target_form', 'target_report']
 
@@ -135,6 +135,19 @@ class DistributionTarget(BaseModel):
 def as_distribution(target: Target | DistributionTarget) -> DistributionTarget:
     "Any target as a `DistributionTarget` (a point target's values are points)."
     return target if isinstance(target, DistributionTarget) else DistributionTarget(values=dict(target.values), name=target.name)
+
+# %% ../nbs/04c_alignment.ipynb #14ad2e21
+def _asks(v) -> str:
+    "What one attribute of a target asks for, in a few words."
+    if isinstance(v, (int, float)): return f"{v:g}"
+    if isinstance(v, KDE): return f"~{np.mean(v.samples):.2g}" + (f" (density of {len(v.samples)})" if len(v.samples) > 1 else '')
+    if isinstance(v, KdeSet): return f"~{v.mean:.2g} (density)"
+    return 'a random-effects model'
+
+def target_label(t: Target | DistributionTarget) -> str:
+    "A target's name with what it asks for: `1attributes_target02 (correctness 0.75)`."
+    asks = ', '.join(f"{a} {_asks(v)}" for a, v in t.values.items())
+    return f"{t.name} ({asks})" if t.name else asks
 
 # %% ../nbs/04c_alignment.ipynb #41767c10
 Preds = list[dict[str, list[float]]]  # per option: attribute -> the values its samples predicted

@@ -23,7 +23,7 @@ from .report import add_report_parser, report_cli
 from .reproduce import REPRODUCTIONS, reproduce
 from .align_io import (add_target_options, export_align_system, export_steerable, given_target, is_align_system_run,
                                read_align_system_run)
-from .runner import read_results, run_experiment, score_run
+from .runner import read_results, run_experiment, score_run, target_labels
 from .sources import DataUnavailable
 from .sweep import sweep_cli
 
@@ -139,8 +139,10 @@ def _command(a: argparse.Namespace) -> int:
     if given_target(a) is not None:
         raise ValueError(f"--target and --target-file give an align-system run its target; {a.run} is an align_nb run: name its targets with --targets")
     targets = 'all' if a.targets == ['all'] else a.targets
-    res = score_run(a.run, targets)
-    print(summarize(res, by=by).round(1).fillna('–').to_markdown(index=False))  # no interval: '–'
+    res, labels = score_run(a.run, targets), target_labels(a.run) if by == 'target' else {}
+    table = summarize(res, by=by)
+    if labels: table['target'] = table.target.map(labels)  # what each target asks for, beside its name
+    print(table.round(1).fillna('–').to_markdown(index=False))  # no interval: '–'
     n_run, n_scored = len(read_results(a.run)), res.probe_id.nunique()
     if n_scored < n_run:  # the `probes` column counts scored probes: say where the others went
         print(f"\n{n_run - n_scored} of the run's {n_run} probes had nothing to score for these targets "

@@ -21,12 +21,12 @@ from .core import Target
 from .metrics import summarize
 from .profiles import default_profile
 from .prompts import letters
-from .runner import ExperimentConfig, read_results, run_config, score_run
+from .runner import ExperimentConfig, read_results, run_config, score_run, target_labels
 from .sources import data_cache
 
 # %% auto #0
-__all__ = ['FILTERS', 'find_runs', 'backbone_name', 'adm_name', 'load_runs', 'accuracy_table', 'plot_accuracy_by_k',
-           'run_benchmark', 'predictions_frame', 'plot_predicted_vs_true', 'probe_html', 'ResultsExplorer']
+__all__ = ['FILTERS', 'find_runs', 'backbone_name', 'adm_name', 'run_benchmark', 'load_runs', 'accuracy_table',
+           'plot_accuracy_by_k', 'predictions_frame', 'plot_predicted_vs_true', 'probe_html', 'ResultsExplorer']
 
 # %% ../nbs/18_results_explorer.ipynb #5db4fb3b
 def find_runs(paths: str | Path | list) -> list[Path]:
@@ -51,6 +51,9 @@ def backbone_name(cfg: ExperimentConfig) -> str:
     "A short name for the run's backbone: the model file or folder and the engine kind ('-' for no LLM)."
     e = cfg.engine
     if e is None: return '-'
+    if e.kind == 'simulated':  # its dialled skill is what tells two simulated backbones apart
+        dials = ', '.join(f"{k} {getattr(e, k):g}" for k in ('noise', 'flip_rate', 'position_bias', 'invalid_rate') if getattr(e, k))
+        return f"simulated ({dials or 'exact'})"
     return f"{Path(e.model).name if e.model else 'smollm2'} ({e.kind})"
 
 def adm_name(cfg: ExperimentConfig) -> str:
@@ -62,19 +65,37 @@ def adm_name(cfg: ExperimentConfig) -> str:
     return cfg.adm.kind + (f" {json.dumps(p, sort_keys=True, separators=(',', '='))}" if p else '') + profile + rule
 
 # %% ../nbs/18_results_explorer.ipynb #f36b6c1d
+@data_cache
+def _benchmark(cfg_json: str, root=None) -> Benchmark:
+    "The benchmark of a config; `root` (its loader's) only keys the cache."
+    cfg = ExperimentConfig.model_validate_json(cfg_json)
+    return load_benchmark(cfg.benchmark, **cfg.loader)
+
+def run_benchmark(run_dir: str | Path) -> Benchmark:
+    "The benchmark a run was made on (loaded once per config and data location)."
+    cfg = run_config(run_dir)
+    return _benchmark(cfg.model_dump_json(), cfg.loader.get('root'))
+
+def _load_run(r: Path, target: Target | None) -> pd.DataFrame:
+    "One run's rows for `load_runs`."
+    if is_align_system_run(r):
+        a = read_align_system_run(r, target)
+        return a.results().assign(run=str(r), benchmark='align-system', adm=a.adm, backbone=a.backbone, seed=0, target_label=lambda d: d.target)
+    cfg = run_config(r)
+    labels = target_labels(r, run_benchmark(r))
+    return score_run(r).assign(run=str(r), benchmark=cfg.benchmark, adm=adm_name(cfg), backbone=backbone_name(cfg), seed=cfg.seed,
+                               target_label=lambda d: d.target.map(labels))
+
 def load_runs(paths: str | Path | list, target: Target | None = None) -> pd.DataFrame:
-    "One row per (run, target, probe): `score_run`'s columns plus run, benchmark, adm, backbone and seed; `target` scores align-system runs that name none."
-    frames = []
+    "One row per (run, target, probe): `score_run`'s columns plus run, benchmark, adm, backbone, seed and target_label; `target` scores align-system runs that name none. A run that cannot be read is skipped, its reason in `.attrs['skipped']`."
+    frames, skipped = [], {}
     for r in find_runs(paths):
-        if is_align_system_run(r):
-            a = read_align_system_run(r, target)
-            frames.append(a.results().assign(run=str(r), benchmark='align-system', adm=a.adm, backbone=a.backbone, seed=0))
-            continue
-        cfg = run_config(r)
-        frames.append(
-            score_run(r).assign(run=str(r), benchmark=cfg.benchmark, adm=adm_name(cfg), backbone=backbone_name(cfg), seed=cfg.seed)
-        )
-    return pd.concat(frames, ignore_index=True)
+        try: frames.append(_load_run(r, target))
+        except (ValueError, KeyError, OSError) as e: skipped[str(r)] = e.args[0] if isinstance(e, KeyError) and e.args else str(e)  # one bad run hides no other
+    if not frames: raise ValueError('no run could be read: ' + '; '.join(f"{r}: {why}" for r, why in skipped.items()))
+    out = pd.concat(frames, ignore_index=True)
+    out.attrs['skipped'] = skipped
+    return out
 
 # %% ../nbs/18_results_explorer.ipynb #f8e6ae32
 def _runs_apart(results: pd.DataFrame) -> pd.DataFrame:
@@ -120,17 +141,6 @@ def plot_accuracy_by_k(results: pd.DataFrame):
     return fig
 
 # %% ../nbs/18_results_explorer.ipynb #df4c4f71
-@data_cache
-def _benchmark(cfg_json: str, root=None) -> Benchmark:
-    "The benchmark of a config; `root` (its loader's) only keys the cache."
-    cfg = ExperimentConfig.model_validate_json(cfg_json)
-    return load_benchmark(cfg.benchmark, **cfg.loader)
-
-def run_benchmark(run_dir: str | Path) -> Benchmark:
-    "The benchmark a run was made on (loaded once per config and data location)."
-    cfg = run_config(run_dir)
-    return _benchmark(cfg.model_dump_json(), cfg.loader.get('root'))
-
 def _stored_decisions(run_dir: str | Path, target: Target | None = None):
     "(probe, {target name: stored decision as a dict}) for each probe of an align_nb or align-system run."
     if is_align_system_run(run_dir):
@@ -163,7 +173,8 @@ def plot_predicted_vs_true(preds: pd.DataFrame, ax=None):
     # undefined for a constant
     rho = lambda g: g.predicted.corr(g.true, method='spearman') if g.predicted.nunique() > 1 and g.true.nunique() > 1 else np.nan
     r = d.groupby('attribute')[['predicted', 'true']].apply(rho)
-    ax.set_title('Spearman ρ: ' + ', '.join(f"{a} {v:.2f}" if v == v else f"{a} n/a (constant)" for a, v in r.items()), fontsize=8)
+    n = preds.run.nunique() if 'run' in preds else 1
+    ax.set_title((f"{n} runs pooled · " if n > 1 else '') + 'Spearman ρ: ' + ', '.join(f"{a} {v:.2f}" if v == v else f"{a} n/a (constant)" for a, v in r.items()), fontsize=8)
     ax.legend(fontsize='x-small', frameon=False)
     return ax
 
@@ -203,7 +214,7 @@ FILTERS = ('benchmark', 'adm', 'backbone', 'seed', 'k', 'target')
 class ResultsExplorer:
     "Load run folders and explore them: filters, accuracy with CIs, plots, and single probes."
     def __init__(self, paths: str | Path | list | None = None, target: Target | None = None):
-        self.results, self._preds, self.target = pd.DataFrame(), {}, target  # target: for align-system runs that name none
+        self.results, self._preds, self.target, self.skipped = pd.DataFrame(), {}, target, {}  # target: for align-system runs naming none
         self.paths = W.Text(
             value=', '.join(map(str, [paths] if isinstance(paths, (str, Path)) else paths or [])),
             description='run folders',
@@ -234,10 +245,13 @@ def load(self: ResultsExplorer, paths=None):
     if paths is not None: self.paths.value = ', '.join(map(str, [paths] if isinstance(paths, (str, Path)) else paths))
     try: self.results = load_runs([p.strip() for p in self.paths.value.split(',') if p.strip()], self.target)
     except Exception as e: self.status.value = f"<span style='color:#b00020'>⚠ {_esc(e)}</span>"; return
-    self._preds = {}
+    self.skipped, self._preds = self.results.attrs.get('skipped', {}), {}
+    labels = dict(zip(self.results.target, self.results.target_label))
     self._quiet = True
     try:
-        for f, w in self.filters.items(): w.value = (); w.options = sorted(self.results[f].unique().tolist())
+        for f, w in self.filters.items():
+            values = sorted(self.results[f].unique().tolist())
+            w.value = (); w.options = [(labels[v], v) for v in values] if f == 'target' else values  # a target: what it asks for
     finally: self._quiet = False
     self.refresh()
 
@@ -256,6 +270,7 @@ def refresh(self: ResultsExplorer):
     n = d.run.nunique()
     self.status.value = (
         f"{n} run{'s' * (n != 1)} · {d.target.nunique()} targets · {d.probe_id.nunique()} probes · {len(d):,} scored decisions"
+        + ''.join(f"<br><span style='color:#b00020'>⚠ skipped {_esc(Path(r).name)}: {_esc(why)}</span>" for r, why in self.skipped.items())
     )
     if d.empty:
         self.table.value, self.by_k.value, self.calibration.value = '<i>nothing passes the filters</i>', b'', b''

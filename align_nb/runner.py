@@ -18,7 +18,7 @@ from tqdm.auto import tqdm
 import align_nb.baselines  # registers the learned baselines' kinds beside those of adms
 from .adms import ADM_KINDS, adm_defaults, adm_kind, check_adm_params, make_adm
 from .alignment import (PROFILES, AlignmentSpec, DistributionTarget, align_decision, correct_options, decision_preds,
-                                read_target_file)
+                                read_target_file, target_label)
 from .core import Decision, Probe, Target, did_you_mean, explain_errors, append_line, name_list, read_jsonl, read_yaml, write_atomic
 from .benchmarks import BENCHMARKS, Benchmark, load_benchmark
 from .backbones import EngineConfig, engine_config, load_engine
@@ -30,7 +30,7 @@ from .targets import check_target
 # %% auto #0
 __all__ = ['StrictModel', 'ADMSpec', 'ExperimentConfig', 'read_yaml_mapping', 'load_config', 'select_probes',
            'experiment_targets', 'select_targets', 'build_adm', 'config_changes', 'read_results', 'supported_targets',
-           'run_experiment', 'recorded_config', 'run_config', 'run_decisions', 'score_run']
+           'run_experiment', 'recorded_config', 'run_config', 'target_labels', 'run_decisions', 'score_run']
 
 # %% ../nbs/15_runner.ipynb #7046ad7f
 class StrictModel(BaseModel):
@@ -415,6 +415,12 @@ def run_config(run_dir: str | Path) -> ExperimentConfig:
     path = Path(run_dir) / 'config.json'
     if not path.exists(): raise FileNotFoundError(f"{path} not found: {run_dir} is not a run directory")
     return ExperimentConfig.model_validate(recorded_config(json.loads(path.read_text())['config']))
+
+def target_labels(run_dir: str | Path, bench: Benchmark | None = None) -> dict[str, str]:
+    "`target_label` of every target a run can be scored for (its benchmark's and its own), by name: what tables show a person."
+    cfg, meta = run_config(run_dir), json.loads((Path(run_dir) / 'config.json').read_text())
+    bench = bench or load_benchmark(cfg.benchmark, **cfg.loader)
+    return {t.name: target_label(t) for t in [*bench.targets, *_run_targets(cfg, bench, meta)]}
 
 def _stored_samples(stored: dict) -> list[dict] | None:
     "A probe's stored samples of each prediction, merged over its decisions (None where none were kept)."
