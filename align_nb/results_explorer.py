@@ -91,7 +91,8 @@ def load_runs(paths: str | Path | list, target: Target | None = None) -> pd.Data
     frames, skipped = [], {}
     for r in find_runs(paths):
         try: frames.append(_load_run(r, target))
-        except (ValueError, KeyError, OSError) as e: skipped[str(r)] = e.args[0] if isinstance(e, KeyError) and e.args else str(e)  # one bad run hides no other
+        except (ValueError, KeyError, OSError) as e:  # one bad run hides no other
+            skipped[str(r)] = e.args[0] if isinstance(e, KeyError) and e.args else str(e)
     if not frames: raise ValueError('no run could be read: ' + '; '.join(f"{r}: {why}" for r, why in skipped.items()))
     out = pd.concat(frames, ignore_index=True)
     out.attrs['skipped'] = skipped
@@ -174,7 +175,8 @@ def plot_predicted_vs_true(preds: pd.DataFrame, ax=None):
     rho = lambda g: g.predicted.corr(g.true, method='spearman') if g.predicted.nunique() > 1 and g.true.nunique() > 1 else np.nan
     r = d.groupby('attribute')[['predicted', 'true']].apply(rho)
     n = preds.run.nunique() if 'run' in preds else 1
-    ax.set_title((f"{n} runs pooled · " if n > 1 else '') + 'Spearman ρ: ' + ', '.join(f"{a} {v:.2f}" if v == v else f"{a} n/a (constant)" for a, v in r.items()), fontsize=8)
+    pooled = f"{n} runs pooled · " if n > 1 else ''
+    ax.set_title(pooled + 'Spearman ρ: ' + ', '.join(f"{a} {v:.2f}" if v == v else f"{a} n/a (constant)" for a, v in r.items()), fontsize=8)
     ax.legend(fontsize='x-small', frameon=False)
     return ax
 
