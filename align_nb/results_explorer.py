@@ -224,7 +224,10 @@ class ResultsExplorer:
             layout=W.Layout(width='70%'),
         )
         self.load_button = W.Button(description='Load', icon='folder-open', button_style='primary')
-        self.filters = {f: W.SelectMultiple(description=f, rows=5, layout=W.Layout(width='16%')) for f in FILTERS}
+        # targets get the room to say what they ask for
+        width = lambda f: dict(target='30em', adm='18em', backbone='18em').get(f, '13em')  # a target says what it asks for
+        self.filters = {f: W.SelectMultiple(description=f, rows=5, style=dict(description_width='initial'), layout=W.Layout(width=width(f)))
+                        for f in FILTERS}
         self.status, self.table = W.HTML(), W.HTML(layout=W.Layout(overflow='auto'))
         self.by_k, self.calibration = W.Image(format='png'), W.Image(format='png')
         self.probe = W.Dropdown(description='probe', layout=W.Layout(width='70%'))
@@ -235,7 +238,8 @@ class ResultsExplorer:
         self.probe.observe(lambda _: self._show_probe(), 'value')
         tabs = W.Tab([self.table, self.by_k, self.calibration, W.VBox([self.probe, self.detail])])
         for i, t in enumerate(['accuracy', 'accuracy per k', 'predicted vs true', 'probes']): tabs.set_title(i, t)
-        self.widget = W.VBox([W.HBox([self.paths, self.load_button]), W.HBox(list(self.filters.values())), self.status, tabs])
+        filters = W.HBox(list(self.filters.values()), layout=W.Layout(flex_flow='row wrap'))
+        self.widget = W.VBox([W.HBox([self.paths, self.load_button]), filters, self.status, tabs])
         if paths: self.load()
 
     def _repr_mimebundle_(self, **kwargs): return self.widget._repr_mimebundle_(**kwargs)

@@ -414,7 +414,9 @@ def run_config(run_dir: str | Path) -> ExperimentConfig:
     "The config a run directory was made with."
     path = Path(run_dir) / 'config.json'
     if not path.exists(): raise FileNotFoundError(f"{path} not found: {run_dir} is not a run directory")
-    return ExperimentConfig.model_validate(recorded_config(json.loads(path.read_text())['config']))
+    try: recorded = json.loads(path.read_text(encoding='utf-8'))['config']
+    except (ValueError, KeyError, TypeError) as e: raise ValueError(f"{path}: not a run's config (damaged? {type(e).__name__}: {e})") from None
+    return ExperimentConfig.model_validate(recorded_config(recorded))
 
 def target_labels(run_dir: str | Path, bench: Benchmark | None = None) -> dict[str, str]:
     "`target_label` of every target a run can be scored for (its benchmark's and its own), by name: what tables show a person."

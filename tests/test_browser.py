@@ -1,15 +1,16 @@
-"""The steering explorer in a real JupyterLab, driven by headless Chromium through Playwright.
+"""The explorers in a real JupyterLab, driven by headless Chromium through Playwright.
 
-JupyterLab serves `examples/steering_explorer.ipynb` on 127.0.0.1; the browser runs every cell (a real
-SmolLM2 decision), drags the verbosity slider to 0 and checks that the decision panel changes to a
-re-decision made without a model call. Screenshots before and after go to `artifacts/browser/`."""
+JupyterLab serves `examples/steering_explorer.ipynb` and `examples/results_explorer.ipynb` on 127.0.0.1.
+Steering: the browser runs every cell (a real SmolLM2 decision), drags the verbosity slider to 0 and
+checks that the decision panel changes to a re-decision made without a model call. Results: the
+browser runs the notebook (small runs on the simulated backbone, a damaged run beside them) and checks
+the explorer's table, its skipped-run notice and the targets listed by what they ask for, at 1280 and
+1920 px. Screenshots go to `artifacts/browser/`."""
 import os, secrets, shutil, socket, subprocess, sys, time
 from pathlib import Path
 from urllib.request import urlopen
 
 import pytest
-
-pytestmark = pytest.mark.llm  # every test here runs SmolLM2
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / 'artifacts' / 'browser'
@@ -24,10 +25,12 @@ def free_port() -> int:
 
 @pytest.fixture(scope='module')
 def lab(data_root, tmp_path_factory):
-    "A JupyterLab server on 127.0.0.1 serving a copy of the example notebook; yields its base URL and token."
+    "A JupyterLab server on 127.0.0.1 serving copies of the example notebooks, and a damaged run folder; yields its base URL and token."
     if not Path(CHROMIUM).exists(): pytest.fail(f"{CHROMIUM} is missing: `make chromium` installs Debian's chromium")
     work = tmp_path_factory.mktemp('lab')
-    shutil.copy(ROOT / 'examples' / 'steering_explorer.ipynb', work)
+    for nb in ('steering_explorer.ipynb', 'results_explorer.ipynb'): shutil.copy(ROOT / 'examples' / nb, work)
+    (work / 'runs' / 'broken').mkdir(parents=True)  # beside the results notebook's runs: skipped with its reason, the rest load
+    (work / 'runs' / 'broken' / 'config.json').write_text('{"config": {'); (work / 'runs' / 'broken' / 'results.jsonl').write_text('')
     port, token = free_port(), secrets.token_hex(16)
     log = open(work / 'lab.log', 'w')
     proc = subprocess.Popen([sys.executable, '-m', 'jupyterlab', '--no-browser', '--ServerApp.ip=127.0.0.1', f'--ServerApp.port={port}',
@@ -49,6 +52,17 @@ def lab(data_root, tmp_path_factory):
         except subprocess.TimeoutExpired: proc.kill()
         log.close()
 
+def run_all(page, base: str, token: str, notebook: str):
+    "Open `notebook` in JupyterLab and run all its cells once the kernel is up."
+    from playwright.sync_api import expect
+    page.goto(f'{base}/lab/workspaces/{Path(notebook).stem}/tree/{notebook}?reset&token={token}')  # its own workspace: no other tab open
+    expect(page.locator('.jp-Notebook')).to_be_visible(timeout=60_000)
+    expect(page.locator('.jp-StatusBar-TextItem', has_text='Idle')).to_have_count(1, timeout=120_000)  # the kernel is up
+    page.locator('.jp-Notebook .jp-CodeCell').first.click()
+    page.locator('.lm-MenuBar-itemLabel').get_by_text('Run', exact=True).click()
+    page.locator('.lm-Menu-itemLabel').get_by_text('Run All Cells', exact=True).click()
+
+@pytest.mark.llm  # runs SmolLM2
 def test_steering_explorer_in_jupyterlab(lab):
     from playwright.sync_api import expect, sync_playwright
     base, token = lab
@@ -57,12 +71,7 @@ def test_steering_explorer_in_jupyterlab(lab):
         browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
         page = browser.new_page(viewport=dict(width=1400, height=1600))
         try:
-            page.goto(f'{base}/lab/tree/steering_explorer.ipynb?token={token}')
-            expect(page.locator('.jp-Notebook')).to_be_visible(timeout=60_000)
-            expect(page.locator('.jp-StatusBar-TextItem', has_text='Idle')).to_have_count(1, timeout=120_000)  # the kernel is up
-            page.locator('.jp-Notebook .jp-CodeCell').first.click()
-            page.locator('.lm-MenuBar-itemLabel').get_by_text('Run', exact=True).click()
-            page.locator('.lm-Menu-itemLabel').get_by_text('Run All Cells', exact=True).click()
+            run_all(page, base, token, 'steering_explorer.ipynb')
             choice = page.locator('.align-choice')
             # the explorer ran a real SmolLM2 decision
             expect(choice).to_have_count(1, timeout=int(os.environ.get('BROWSER_TIMEOUT', 300)) * 1000)
@@ -92,6 +101,33 @@ def test_steering_explorer_in_jupyterlab(lab):
             page.screenshot(path=str(ARTIFACTS / 'steering_explorer_after.png'))
         except Exception:
             page.screenshot(path=str(ARTIFACTS / 'steering_explorer_failure.png'), full_page=True)
+            raise
+        finally:
+            browser.close()
+
+def test_results_explorer_in_jupyterlab(lab):
+    from playwright.sync_api import expect, sync_playwright
+    base, token = lab
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        page = browser.new_page(viewport=dict(width=1280, height=1400))
+        try:
+            run_all(page, base, token, 'results_explorer.ipynb')
+            status = page.get_by_text('5 runs ·')
+            expect(status).to_have_count(1, timeout=180_000)  # the simulated runs made and loaded
+            expect(page.get_by_text('skipped broken: ')).to_have_count(1)  # the damaged run is named, the others load
+            table = page.locator('.jp-OutputArea table').first
+            expect(table).to_contain_text('simulated (noise 20, flip_rate 0.2)')
+            expect(page.locator('select option', has_text='1attributes_target00 (')).to_have_count(1)  # a target says what it asks for
+            news = page.get_by_role('button', name='No', exact=True)  # JupyterLab's "notify about news?" toast
+            if news.count(): news.first.click()
+            for width in (1280, 1920):
+                page.set_viewport_size(dict(width=width, height=1400))
+                status.scroll_into_view_if_needed()
+                page.screenshot(path=str(ARTIFACTS / f'results_explorer_{width}.png'))
+        except Exception:
+            page.screenshot(path=str(ARTIFACTS / 'results_explorer_failure.png'), full_page=True)
             raise
         finally:
             browser.close()
