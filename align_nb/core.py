@@ -77,6 +77,7 @@ def read_yaml(path):
     "The content of YAML file `path`, safe-loaded; one-line ValueError naming the file (and line and column) when it is not UTF-8 YAML."
     path = Path(path)
     try: text = path.read_text(encoding='utf-8')
+    except FileNotFoundError: raise FileNotFoundError(f"{path}: no such file") from None
     except UnicodeDecodeError as e: raise ValueError(f"{path}: not UTF-8 text (byte {e.start} is {e.object[e.start:e.start + 1]!r}): save it as UTF-8") from None
     try: return yaml.safe_load(text)
     except yaml.MarkedYAMLError as e:
