@@ -26,12 +26,14 @@ class RandomADM:
         return Decision(probe_id=probe.id, choice=i, reasoning='Uniformly random choice.')
 
 class OracleADM:
-    "Predicts the true labels (an unlabelled value as 0.5) and decides from them by its `rule`: aligned, a choice the judge calls correct."
+    "Predicts the true labels (an unlabelled value as 0.5) and decides from them by its `rule`; a probe with no label the target asks about fails."
     name = 'oracle'
     def __init__(self, rule: AlignmentSpec = AlignmentSpec()): self.rule = rule
 
     def decide(self, probe: Probe, target: Target) -> Decision:
         attrs = as_distribution(target).attributes
+        if not any(a in (c.values or {}) for c in probe.choices for a in attrs):  # a typed scenario: nothing to know
+            return Decision(probe_id=probe.id, choice=None, error=f"the oracle decides from labels, and no option has one for {', '.join(attrs)}")
         labels = [{**{a: 0.5 for a in attrs}, **(c.values or {})} for c in probe.choices]
         d = Decision(probe_id=probe.id, choice=0, reasoning='The true labels, chosen from by its rule.', predictions=labels)  # 0: re-chosen below
         return align_decision(d, probe, target, self.rule)

@@ -454,6 +454,14 @@ def _column(self: SteeringExplorer, run: SteeringRun) -> dict:
     )
     return col
 
+def _tie(run: SteeringRun, target, spec: AlignmentSpec) -> list[int] | None:
+    "The options tied for the choice `run` shows for `target` under `spec` (empty: tied, which unknown), or None where nothing tied."
+    if run.decision.predictions:
+        try: answer = align_choice(run.decision, run.probe, target, spec, run.seed)
+        except (ValueError, KeyError): answer = None  # a rule or target it cannot re-decide for: the decision's own mark
+        if answer is not None and 'tied' in answer: return answer['admissible'] if answer['tied'] else None
+    return [] if run.decision.tied else None
+
 @patch
 def _render(self: SteeringExplorer, run: SteeringRun, col: dict, target=None, spec: AlignmentSpec | None = None):
     "Fill `col`'s choice panel and chart for `target` under `spec` (None: the run's own)."
@@ -472,12 +480,16 @@ def _render(self: SteeringExplorer, run: SteeringRun, col: dict, target=None, sp
         answer = align_choice(run.decision, run.probe, target, spec, run.seed)
         i, note = run.decision.choice, f"decided by this run; {answer_text(answer, len(run.probe.choices), spec)}"
     else: i, note = resteer(run, target, spec)
+    shows_own = own or i is None
     if i is None and not own: i, note = run.decision.choice, f"{note}; showing the choice for the run's target and rule"
     note += lacks
-    text = f"<b>{letters(len(run.probe.choices))[i]}</b> {_esc(run.probe.choices[i].text[:300])}" if i is not None else '—'
-    col['choice'].value = (
-        f"<div class='align-choice' style='background:#eef6ee;padding:4px'>chose {text}</div><div style='font-size:85%;color:#555'>{_esc(note)}</div>"
-    )
+    ls = letters(len(run.probe.choices))
+    text = f"<b>{ls[i]}</b> {_esc(run.probe.choices[i].text[:300])}" if i is not None else '—'
+    tie = None if i is None else _tie(run, run.target, run.alignment) if shows_own else _tie(run, target, spec)
+    if tie: text += f" <span class='align-tie' style='color:#b26b00'>· a tie: {' = '.join(ls[j] for j in tie) or 'several options'}, drawn</span>"
+    now = '' if shows_own else f"<div style='font-size:85%'>now for: {_esc(_target_text(target))} · {_esc(_rule_name(spec))}</div>"
+    col['choice'].value = (f"<div class='align-choice' style='background:#eef6ee;padding:4px'>chose {text}</div>{now}"
+                           f"<div style='font-size:85%;color:#555'>{_esc(note)}</div>")
     png = prediction_chart(run, target if all(a in (run.decision.predictions or [{}])[0] for a in target.values) else run.target)
     if png: col['chart'].value = png
     col['chart'].layout.display = '' if png else 'none'
