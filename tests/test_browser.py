@@ -6,7 +6,7 @@ checks that the decision panel changes to a re-decision made without a model cal
 browser runs the notebook (small runs on the simulated backbone, a damaged run beside them) and checks
 the explorer's table, its skipped-run notice and the targets listed by what they ask for, at 1280 and
 1920 px. Screenshots go to `artifacts/browser/`."""
-import os, secrets, shutil, socket, subprocess, sys, time
+import contextlib, os, secrets, shutil, socket, subprocess, sys, time
 from pathlib import Path
 from urllib.request import urlopen
 
@@ -52,82 +52,76 @@ def lab(data_root, tmp_path_factory):
         except subprocess.TimeoutExpired: proc.kill()
         log.close()
 
-def run_all(page, base: str, token: str, notebook: str):
-    "Open `notebook` in JupyterLab and run all its cells once the kernel is up."
-    from playwright.sync_api import expect
-    page.goto(f'{base}/lab/workspaces/{Path(notebook).stem}/tree/{notebook}?reset&token={token}')  # its own workspace: no other tab open
-    expect(page.locator('.jp-Notebook')).to_be_visible(timeout=60_000)
-    expect(page.locator('.jp-StatusBar-TextItem', has_text='Idle')).to_have_count(1, timeout=120_000)  # the kernel is up
-    page.locator('.jp-Notebook .jp-CodeCell').first.click()
-    page.locator('.lm-MenuBar-itemLabel').get_by_text('Run', exact=True).click()
-    page.locator('.lm-Menu-itemLabel').get_by_text('Run All Cells', exact=True).click()
+@contextlib.contextmanager
+def notebook_page(lab, notebook: str, width: int, height: int):
+    "A headless Chromium page on `notebook` in JupyterLab, all its cells started; on a failure, a full-page screenshot in the artifacts."
+    from playwright.sync_api import expect, sync_playwright
+    base, token = lab
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
+        page = browser.new_page(viewport=dict(width=width, height=height))
+        try:
+            page.goto(f'{base}/lab/workspaces/{Path(notebook).stem}/tree/{notebook}?reset&token={token}')  # its own workspace: no other tab
+            expect(page.locator('.jp-Notebook')).to_be_visible(timeout=60_000)
+            expect(page.locator('.jp-StatusBar-TextItem', has_text='Idle')).to_have_count(1, timeout=120_000)  # the kernel is up
+            page.locator('.jp-Notebook .jp-CodeCell').first.click()
+            page.locator('.lm-MenuBar-itemLabel').get_by_text('Run', exact=True).click()
+            page.locator('.lm-Menu-itemLabel').get_by_text('Run All Cells', exact=True).click()
+            yield page
+        except Exception:
+            page.screenshot(path=str(ARTIFACTS / f'{Path(notebook).stem}_failure.png'), full_page=True)
+            raise
+        finally:
+            browser.close()
+
+def dismiss_news(page):
+    "Close JupyterLab's 'notify about news?' toast, which would cover part of a screenshot."
+    news = page.get_by_role('button', name='No', exact=True)
+    if news.count(): news.first.click()
 
 @pytest.mark.llm  # runs SmolLM2
 def test_steering_explorer_in_jupyterlab(lab):
-    from playwright.sync_api import expect, sync_playwright
-    base, token = lab
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
-        page = browser.new_page(viewport=dict(width=1400, height=1600))
-        try:
-            run_all(page, base, token, 'steering_explorer.ipynb')
-            choice = page.locator('.align-choice')
-            # the explorer ran a real SmolLM2 decision
-            expect(choice).to_have_count(1, timeout=int(os.environ.get('BROWSER_TIMEOUT', 300)) * 1000)
-            expect(page.locator('.jp-Notebook-ExecutionIndicator[data-status="idle"]')).to_have_count(1, timeout=60_000)
-            news = page.get_by_role('button', name='No', exact=True)  # JupyterLab's "notify about news?" toast
-            if news.count(): news.first.click()
-            panel = choice.locator('xpath=..')
-            choice.scroll_into_view_if_needed()
-            before = panel.inner_text()
-            assert 'decided by this run' in before, before
-            page.screenshot(path=str(ARTIFACTS / 'steering_explorer_before.png'))
+    from playwright.sync_api import expect
+    with notebook_page(lab, 'steering_explorer.ipynb', 1400, 1600) as page:
+        choice = page.locator('.align-choice')
+        # the explorer ran a real SmolLM2 decision
+        expect(choice).to_have_count(1, timeout=int(os.environ.get('BROWSER_TIMEOUT', 300)) * 1000)
+        expect(page.locator('.jp-Notebook-ExecutionIndicator[data-status="idle"]')).to_have_count(1, timeout=60_000)
+        dismiss_news(page)
+        panel = choice.locator('xpath=..')
+        choice.scroll_into_view_if_needed()
+        before = panel.inner_text()
+        assert 'decided by this run' in before, before
+        page.screenshot(path=str(ARTIFACTS / 'steering_explorer_before.png'))
 
-            slider = page.locator('.widget-slider', has=page.locator('label', has_text='verbosity'))
-            handle, track = slider.locator('.noUi-handle'), slider.locator('.noUi-base')
-            h, t = handle.bounding_box(), track.bounding_box()
-            page.mouse.move(h['x'] + h['width'] / 2, h['y'] + h['height'] / 2)
-            page.mouse.down()
-            page.mouse.move(t['x'] - 20, h['y'] + h['height'] / 2, steps=12)
-            page.mouse.up()
-            expect(slider.locator('.widget-readout')).to_have_text('0.00', timeout=10_000)
-            # the kernel re-decides on every value the drag passed through; wait for the last one to land
-            expect(choice).not_to_have_text(before.split('\n')[0], timeout=30_000)
-            expect(panel).to_contain_text('re-decided from stored predictions, no model call')
-            after = panel.inner_text()
-            assert after.split('\n')[0] != before.split('\n')[0], (before, after)
-            choice.scroll_into_view_if_needed()
-            page.screenshot(path=str(ARTIFACTS / 'steering_explorer_after.png'))
-        except Exception:
-            page.screenshot(path=str(ARTIFACTS / 'steering_explorer_failure.png'), full_page=True)
-            raise
-        finally:
-            browser.close()
+        slider = page.locator('.widget-slider', has=page.locator('label', has_text='verbosity'))
+        handle, track = slider.locator('.noUi-handle'), slider.locator('.noUi-base')
+        h, t = handle.bounding_box(), track.bounding_box()
+        page.mouse.move(h['x'] + h['width'] / 2, h['y'] + h['height'] / 2)
+        page.mouse.down()
+        page.mouse.move(t['x'] - 20, h['y'] + h['height'] / 2, steps=12)
+        page.mouse.up()
+        expect(slider.locator('.widget-readout')).to_have_text('0.00', timeout=10_000)
+        # the kernel re-decides on every value the drag passed through; wait for the last one to land
+        expect(choice).not_to_have_text(before.split('\n')[0], timeout=30_000)
+        expect(panel).to_contain_text('re-decided from stored predictions, no model call')
+        after = panel.inner_text()
+        assert after.split('\n')[0] != before.split('\n')[0], (before, after)
+        choice.scroll_into_view_if_needed()
+        page.screenshot(path=str(ARTIFACTS / 'steering_explorer_after.png'))
 
 def test_results_explorer_in_jupyterlab(lab):
-    from playwright.sync_api import expect, sync_playwright
-    base, token = lab
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=FLAGS)
-        page = browser.new_page(viewport=dict(width=1280, height=1400))
-        try:
-            run_all(page, base, token, 'results_explorer.ipynb')
-            status = page.get_by_text('5 runs ·')
-            expect(status).to_have_count(1, timeout=180_000)  # the simulated runs made and loaded
-            expect(page.get_by_text('skipped broken: ')).to_have_count(1)  # the damaged run is named, the others load
-            table = page.locator('.jp-OutputArea table').first
-            expect(table).to_contain_text('simulated (noise 20, flip_rate 0.2)')
-            expect(page.locator('select option', has_text='1attributes_target00 (')).to_have_count(1)  # a target says what it asks for
-            news = page.get_by_role('button', name='No', exact=True)  # JupyterLab's "notify about news?" toast
-            if news.count(): news.first.click()
-            for width in (1280, 1920):
-                page.set_viewport_size(dict(width=width, height=1400))
-                status.scroll_into_view_if_needed()
-                page.screenshot(path=str(ARTIFACTS / f'results_explorer_{width}.png'))
-        except Exception:
-            page.screenshot(path=str(ARTIFACTS / 'results_explorer_failure.png'), full_page=True)
-            raise
-        finally:
-            browser.close()
+    from playwright.sync_api import expect
+    with notebook_page(lab, 'results_explorer.ipynb', 1280, 1400) as page:
+        status = page.get_by_text('5 runs ·')
+        expect(status).to_have_count(1, timeout=180_000)  # the simulated runs made and loaded
+        expect(page.get_by_text('skipped broken: ')).to_have_count(1)  # the damaged run is named, the others load
+        table = page.locator('.jp-OutputArea table').first
+        expect(table).to_contain_text('simulated (noise 20, flip_rate 0.2)')
+        expect(page.locator('select option', has_text='1attributes_target00 (')).to_have_count(1)  # a target says what it asks for
+        dismiss_news(page)
+        for width in (1280, 1920):
+            page.set_viewport_size(dict(width=width, height=1400))
+            status.scroll_into_view_if_needed()
+            page.screenshot(path=str(ARTIFACTS / f'results_explorer_{width}.png'))
