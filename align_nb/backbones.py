@@ -51,6 +51,7 @@ class OpenAIConfig(_Config):
     api_key_env: str | None = 'OPENAI_API_KEY'
     timeout: float = Field(120.0, gt=0)
     retries: int = Field(3, ge=1)
+    backoff: float = Field(0.5, gt=0)  # seconds before the first retry, doubling (at most 8)
     concurrency: int = Field(4, ge=1)
     response_format: Literal['json_schema', 'json_object'] = 'json_schema'
     int_ranges_as_enums: bool = False

@@ -38,6 +38,7 @@ class OpenAIEngine(Engine):
         api_key_env: str | None = 'OPENAI_API_KEY',
         timeout: float = 120.0,
         retries: int = 3,
+        backoff: float = 0.5,
         concurrency: int = 4,
         response_format: str = 'json_schema',
         int_ranges_as_enums: bool = False,
@@ -49,7 +50,7 @@ class OpenAIEngine(Engine):
         if response_format not in ('json_schema', 'json_object'):
             raise ValueError(f"response_format must be 'json_schema' or 'json_object', got {response_format!r}")
         self.base_url, self.model, self.api_key_env = base_url.rstrip('/'), model, api_key_env
-        self.timeout, self.retries, self.concurrency = timeout, retries, concurrency
+        self.timeout, self.retries, self.backoff, self.concurrency = timeout, retries, backoff, concurrency
         self.response_format, self.int_ranges_as_enums, self.merge_system_role = response_format, int_ranges_as_enums, merge_system_role
         self.client = httpx.Client(timeout=timeout)
         self.served_model = self._served_model()  # the server's id for the model; None: it could not say
@@ -74,7 +75,7 @@ def _request(self: OpenAIEngine, method: str, path: str, payload: dict | None = 
     key = os.environ.get(self.api_key_env) if self.api_key_env else None
     headers = {'Authorization': f'Bearer {key}'} if key else {}
     @retry(retry=retry_if_exception(_transient), stop=stop_after_attempt(self.retries),
-           wait=wait_exponential(multiplier=0.5, max=8), reraise=True)
+           wait=wait_exponential(multiplier=self.backoff, max=8), reraise=True)
     def call():
         r = self.client.request(method, f'{self.base_url}{path}', json=payload, headers=headers)
         r.raise_for_status()
