@@ -62,8 +62,8 @@ def explain_errors(e: ValidationError, model: type[BaseModel] | None = None) -> 
             names = re.findall(r"'([^']*)'", err['ctx']['expected'])
             msg = f"{err['input']!r} is not one of {err['ctx']['expected']}{did_you_mean(err['input'], names)}"
         if err['type'] == 'extra_forbidden' and (m := _model_at(model, err['loc'][:-1])) is not None:
-            msg = 'unknown key' + (did_you_mean(err['loc'][-1], [f.alias or n for n, f in m.model_fields.items()]) or
-                                   f"; it takes: {name_list(f.alias or n for n, f in m.model_fields.items())}")
+            keys = [f.alias or n for n, f in m.model_fields.items()]  # as a config spells them
+            msg = 'unknown key' + (did_you_mean(err['loc'][-1], keys) or f"; it takes: {name_list(keys)}")
         return f"{where}: {msg}"
     return '; '.join(one(err) for err in e.errors())
 
