@@ -47,22 +47,24 @@ demo: setup
 ## the whole test suite: every notebook, then pytest
 test: setup nbtest pytest
 
-# The notebooks that run SmolLM2 for minutes go one at a time, after the others: two processes
-# generating with llama.cpp at once on a 2-CPU machine stalled each other far beyond 2x here.
-# The reproduction notebooks (nbs/reproduce) are run by pytest through papermill, with small parameters.
-SERIAL_NBS = (1[3478]|21)_
+# The notebooks that load a real model (SmolLM2 on llama.cpp or transformers) go one at a time, after the others: llama.cpp
+# spins a thread per CPU, and beside a second process on a 2-CPU machine every one of them ran 2-7x slower (08_llamacpp_engine:
+# 10 s alone, 69 s in the parallel phase). The reproduction notebooks (nbs/reproduce) are run by pytest through papermill, with small parameters.
+LLM_NBS = (0[789]|1[03478]|13c|21)_
 nbtest: setup
-	$(BIN)/nbdev-test --timing --n-workers 2 --skip-file-re '$(SERIAL_NBS)' --skip-folder-re '^reproduce$$'
-	$(BIN)/nbdev-test --timing --n-workers 1 --file-re '$(SERIAL_NBS)'
+	$(BIN)/nbdev-test --timing --n-workers 2 --skip-file-re '$(LLM_NBS)' --skip-folder-re '^reproduce$$'
+	$(BIN)/nbdev-test --timing --n-workers 1 --file-re '$(LLM_NBS)'
 
+# pytest likewise: the tests that need no model two at a time (a test file stays on one worker, so its module fixtures are built
+# once), then the `llm` tests one at a time
 pytest: setup chromium
-	$(BIN)/pytest -q --durations=25
+	$(BIN)/pytest -q --durations=25 -m 'not llm' -n 2 --dist loadfile
+	$(BIN)/pytest -q --durations=25 -m llm
 
 ## the inner loop: the notebooks that load no real model and pytest without its `llm` tests (`make test` runs everything)
-LLM_NBS = (0[78]|09|10|1[3478]|20b|21)_
 test-quick: setup
 	$(BIN)/nbdev-test --n-workers 2 --skip-file-re '$(LLM_NBS)' --skip-folder-re '^reproduce$$'
-	$(BIN)/pytest -q -m 'not llm'
+	$(BIN)/pytest -q -m 'not llm' -n 2 --dist loadfile
 
 ## Debian's Chromium for the real-browser test (tests/test_browser.py); Playwright drives it, it never downloads a browser
 chromium:

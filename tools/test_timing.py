@@ -27,9 +27,15 @@ def wall_clocks(log: str) -> list[str]:
     return re.findall(r'Elapsed \(wall clock\) time \(h:mm:ss or m:ss\): (\S+)', log)
 
 def pytest_counts(log: str) -> str:
-    "pytest's closing count line (`N passed, ...`)."
-    found = re.findall(r'^=*\s*(\d+ (?:passed|failed).*?) in [\d.]+s', log, re.M)
-    return found[-1] if found else '?'
+    "pytest's closing counts (`N passed, ...`), summed over every pytest run in the log (`make pytest` runs two)."
+    total = {}
+    for line in re.findall(r'^=*\s*(\d+ (?:passed|failed).*?) in [\d.]+s', log, re.M):
+        for n, what in re.findall(r'(\d+) (\w+)', line): total[what] = total.get(what, 0) + int(n)
+    return ', '.join(f'{n} {what}' for what, n in total.items()) or '?'
+
+def seconds(clock: str) -> float:
+    "`/usr/bin/time`'s `h:mm:ss` or `m:ss.ss` in seconds."
+    return sum(float(x) * 60 ** i for i, x in enumerate(reversed(clock.split(':'))))
 
 def code_cells(commit: str | None) -> int:
     "Code cells nbdev-test executes at `commit` (working tree when None): every notebook outside nbs/reproduce, less `notest` cells."
@@ -66,7 +72,8 @@ def main(argv=None):
     b, f = read(a.before), read(a.after)
     parts = ['# Test suite timing, before and after (issue 33)', '',
              f'Made by `tools/test_timing.py` from the logs in `{a.before.resolve().relative_to(ROOT)}` and `{a.after.resolve().relative_to(ROOT)}`.', '',
-             table([('wall clocks (nbtest parallel, nbtest serial, pytest)', ', '.join(b['wall']), ', '.join(f['wall'])),
+             table([('wall clocks (each `/usr/bin/time`d step)', ', '.join(b['wall']), ', '.join(f['wall'])),
+                    ('wall clock, summed', *(f"{sum(map(seconds, x['wall'])) / 60:.1f} min" for x in (b, f))),
                     ('notebook seconds, summed', f"{sum(b['nb'].values()):.0f}", f"{sum(f['nb'].values()):.0f}"),
                     ('notebooks timed', len(b['nb']), len(f['nb'])),
                     ('notebook code cells executed', code_cells(a.before_commit), code_cells(None)),
