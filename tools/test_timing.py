@@ -3,7 +3,8 @@
 `make test` runs nbdev-test with `--timing` (a line `NAME.ipynb: N secs` per notebook) and pytest with `--durations`; save
 each run's output as `nbtest.log` and `pytest.log` in a folder (with `/usr/bin/time -v`'s wall clock, if you like), then
 
-    python tools/test_timing.py bench/results/test_timing/before bench/results/test_timing/after --before-commit 5680f5b
+    python tools/test_timing.py bench/results/test_timing/before bench/results/test_timing/after \\
+        --before-commit 5680f5b --after-commit 945cecd
 
 writes `bench/results/test_timing.md`: wall times, tests and notebook cells executed, and the slowest notebooks and tests.
 """
@@ -30,7 +31,8 @@ def pytest_counts(log: str) -> str:
     "pytest's closing counts (`N passed, ...`), summed over every pytest run in the log (`make pytest` runs two)."
     total = {}
     for line in re.findall(r'^=*\s*(\d+ (?:passed|failed).*?) in [\d.]+s', log, re.M):
-        for n, what in re.findall(r'(\d+) (\w+)', line): total[what] = total.get(what, 0) + int(n)
+        for n, what in re.findall(r'(\d+) (\w+)', line):
+            if what != 'deselected': total[what] = total.get(what, 0) + int(n)  # a run's deselected tests are the other run's
     return ', '.join(f'{n} {what}' for what, n in total.items()) or '?'
 
 def seconds(clock: str) -> float:
@@ -55,7 +57,10 @@ def read(folder: Path) -> dict:
     "The timings of one run's saved logs."
     nb = (folder / 'nbtest.log').read_text() if (folder / 'nbtest.log').exists() else ''
     py = (folder / 'pytest.log').read_text() if (folder / 'pytest.log').exists() else ''
-    return dict(nb=notebook_times(nb), tests=test_times(py), wall=wall_clocks(nb) + wall_clocks(py), counts=pytest_counts(py))
+    status = (folder / 'status').read_text() if (folder / 'status').exists() else ''
+    total = re.search(r'^total (\d+) s$', status, re.M)  # the whole `.ci/run` sequence, set-up and check-clean included
+    return dict(nb=notebook_times(nb), tests=test_times(py), wall=wall_clocks(nb) + wall_clocks(py), counts=pytest_counts(py),
+                ci=f"{int(total[1]) / 60:.1f} min" if total else '–')
 
 def table(rows: list[tuple], head: tuple) -> str:
     "A markdown table."
@@ -66,6 +71,7 @@ def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument('before', type=Path); ap.add_argument('after', type=Path)
     ap.add_argument('--before-commit', required=True, help='the commit the before logs were taken at (to count its notebook cells)')
+    ap.add_argument('--after-commit', help='the commit the after logs were taken at (default: the working tree)')
     ap.add_argument('--out', type=Path, default=ROOT / 'bench' / 'results' / 'test_timing.md')
     ap.add_argument('--top', type=int, default=25)
     a = ap.parse_args(argv)
@@ -73,10 +79,11 @@ def main(argv=None):
     parts = ['# Test suite timing, before and after (issue 33)', '',
              f'Made by `tools/test_timing.py` from the logs in `{a.before.resolve().relative_to(ROOT)}` and `{a.after.resolve().relative_to(ROOT)}`.', '',
              table([('wall clocks (each `/usr/bin/time`d step)', ', '.join(b['wall']), ', '.join(f['wall'])),
-                    ('wall clock, summed', *(f"{sum(map(seconds, x['wall'])) / 60:.1f} min" for x in (b, f))),
+                    ('wall clock, summed (`make test`)', *(f"{sum(map(seconds, x['wall'])) / 60:.1f} min" for x in (b, f))),
+                    ('the CI sequence on a fresh clone (set-up, `make test`, `check-clean`)', b['ci'], f['ci']),
                     ('notebook seconds, summed', f"{sum(b['nb'].values()):.0f}", f"{sum(f['nb'].values()):.0f}"),
                     ('notebooks timed', len(b['nb']), len(f['nb'])),
-                    ('notebook code cells executed', code_cells(a.before_commit), code_cells(None)),
+                    ('notebook code cells executed', code_cells(a.before_commit), code_cells(a.after_commit)),
                     ('pytest', b['counts'], f['counts'])], ('', 'before', 'after')), '']
     names = sorted(set(b['nb']) | set(f['nb']), key=lambda n: -max(b['nb'].get(n, 0), f['nb'].get(n, 0)))
     parts += ['## Notebooks (seconds)', '', table([(n, b['nb'].get(n, '–'), f['nb'].get(n, '–')) for n in names], ('notebook', 'before', 'after')), '']
