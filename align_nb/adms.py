@@ -8,6 +8,7 @@ Docs: https://align-nb.github.io/align_nb/adms.html.md"""
 from __future__ import annotations
 import inspect, json, random, time
 from dataclasses import dataclass, fields
+from typing import Sequence
 
 import numpy as np
 
@@ -133,6 +134,7 @@ class RegressionADM:
     "Base of the regression family: predict each attribute of each choice, choose by the rule (`rule`) the closest to the target."
     name = 'regression'
     rescorable = True  # also predict the probe's own labelled attributes, so a decision can be re-scored against any target
+    at_once = False  # `prepare` sends every request of a chunk in one engine call (regressors whose predictions are `plan` + `combine`)
 
     def __init__(self, attributes: list[Attribute] = (), rule: AlignmentSpec = AlignmentSpec(), seed: int = 0):
         self.attributes, self.rule, self.seed, self.memo = {a.name: a for a in attributes}, rule, seed, {}
@@ -157,12 +159,25 @@ class RegressionADM:
         extra = [MEDICAL] if self.rule.function in ADEPT_FUNCTIONS else []
         return list(dict.fromkeys(list(target.attributes) + extra + (probe.attributes if self.rescorable else [])))
 
-    def prepare(self, probes: list[Probe], attributes=None):
-        "Predict `attributes` (default: each probe's own labelled ones) of every probe, attribute by attribute (`evaluate` calls this first)."
+    def prepare(self, probes: list[Probe], attributes=None, progress: bool = False):
+        "Predict `attributes` (default: each probe's own labelled ones) of every probe, attribute-major (`evaluate` calls this first)."
         extra = [MEDICAL] if self.rule.function in ADEPT_FUNCTIONS else []
-        for a in attributes or sorted({a for p in probes for a in p.attributes + extra}):
-            for p in probes:
-                if attributes or a in p.attributes + extra: self.predict(p, [a])
+        pairs = [(p, a) for a in attributes or sorted({a for p in probes for a in p.attributes + extra})
+                 for p in probes if (attributes or a in p.attributes + extra) and (p.id, a) not in self.memo]
+        if self.at_once and pairs:
+            try: self.predict_at_once(pairs, progress)
+            except PromptTooLong: pass  # a prompt does not fit the engine: pair by pair below, so that only its prediction fails
+        for p, a in pairs: self.predict(p, [a])  # (those predicted at once are memoised)
+
+    def predict_at_once(self, pairs: list[tuple[Probe, str]], progress: bool = False):
+        "Memoise the prediction of each (probe, attribute) in `pairs` from one `_sample` call holding all their requests, in that order."
+        plans = [self.plan(p, a) for p, a in pairs]
+        samples = _sample(self.engine, [r for reqs, _ in plans for r in reqs], self.temperature, self.max_tokens, self.seed,
+                          index=[k for _, ks in plans for k in ks], progress=progress)
+        at = 0
+        for (p, a), (reqs, _) in zip(pairs, plans):
+            self.memo[p.id, a] = self.combine(p, a, reqs, samples[at:at + len(reqs)])
+            at += len(reqs)
 
     def decide(self, probe: Probe, target) -> Decision:
         t0 = time.perf_counter()
@@ -187,13 +202,14 @@ class RegressionADM:
         return d.model_copy(update=dict(reasoning=reasoning))
 
 # %% ../nbs/13_adms.ipynb #49d3e1bc
-def _sample(engine: Engine, requests: list[Request], temperature: float, max_tokens: int, seed: int):
-    "Sample k from request k, seeded as sample k (prompts that repeat still give independent samples); one engine call per distinct schema."
-    out, groups = [None] * len(requests), {}
+def _sample(engine: Engine, requests: list[Request], temperature: float, max_tokens: int, seed: int, index: Sequence[int] | None = None,
+            progress: bool = False):
+    "Sample `index[k]` (default k) from request k, seeded as that sample (repeated prompts still give independent samples); one engine call per distinct schema."
+    index, out, groups = list(range(len(requests)) if index is None else index), [None] * len(requests), {}
     for k, r in enumerate(requests): groups.setdefault(json.dumps(r.schema, sort_keys=True), []).append(k)
     for ks in groups.values():
         rows = engine.generate_json([requests[k].messages for k in ks], requests[ks[0]].schema, 1, temperature, max_tokens, seed,
-                                    first_sample=ks)
+                                    progress=progress, first_sample=[index[k] for k in ks])
         for k, row in zip(ks, rows): out[k] = row[0]
     return out
 
@@ -259,10 +275,20 @@ class ComparativeRegressionADM(RegressionADM):
         return [self.profile.regression(probe, o, self.attribute(attribute), self.shots)
                 for o in self.profile.orders(probe, self.n_samples, self.shuffle, self.seed, key)]
 
-    def predict_attribute(self, probe, attribute):
+    at_once = True
+
+    def plan(self, probe: Probe, attribute: str) -> tuple[list[Request], list[int]]:
+        "The requests of a prediction and the sample each one is (its seed)."
         reqs = self.requests(probe, attribute)
-        samples = _sample(self.engine, reqs, self.temperature, self.max_tokens, self.seed)
+        return reqs, list(range(len(reqs)))
+
+    def combine(self, probe: Probe, attribute: str, reqs: list[Request], samples) -> dict:
+        "The prediction from the samples of `plan`'s requests."
         return dict(_mean_scores(samples, reqs, len(probe.choices)), examples=_shown(reqs))
+
+    def predict_attribute(self, probe, attribute):
+        reqs, index = self.plan(probe, attribute)
+        return self.combine(probe, attribute, reqs, _sample(self.engine, reqs, self.temperature, self.max_tokens, self.seed, index))
 
 # %% ../nbs/13_adms.ipynb #0e6a92a8
 SCORE_CONTINUATIONS = [f"{s}," for s in range(101)]
@@ -273,6 +299,7 @@ MIN_SCORE_MASS = 0.5
 class ExpectedScoreADM(ComparativeRegressionADM):
     "Expected score over 0–100 at the score position, read from the model's distribution (one forward pass per option and attribute)."
     kind = 'expected-score'
+    at_once = False  # log-probabilities, not samples: one forward pass per option and attribute
     def __init__(self, engine: Engine, attributes: list[Attribute] = (), selector: ExampleSelector | None = None, shuffle: bool = True,
                  seed: int = 0, example_chars: int | None = None, rule: AlignmentSpec = AlignmentSpec()):
         super().__init__(engine, attributes, selector, 1, 0.0, shuffle, seed, 0, example_chars, rule)
@@ -311,10 +338,17 @@ class PerResponseRegressionADM(RegressionADM):
         self.profile = get_profile(rule.profile)
         self.profile.check('per-response-regression')
 
-    def predict_attribute(self, probe, attribute):
+    at_once = True
+
+    def plan(self, probe: Probe, attribute: str) -> tuple[list[Request], list[int]]:
+        "Each option's request `n_samples` times, numbered 0.. per option (its seeds)."
         reqs = [self.profile.single(probe, i, self.attribute(attribute)) for i in range(len(probe.choices))]
-        rows = self.engine.generate_json([r.messages for r in reqs], reqs[0].schema, self.n_samples, self.temperature, self.max_tokens,
-                                         self.seed)
+        return [r for r in reqs for _ in range(self.n_samples)], [k for _ in reqs for k in range(self.n_samples)]
+
+    def combine(self, probe: Probe, attribute: str, reqs: list[Request], samples) -> dict:
+        "The prediction from the samples of `plan`'s requests: per option the mean of its valid samples (one with none fails it)."
+        n = self.n_samples
+        rows = [samples[i:i + n] for i in range(0, len(samples), n)]
         raw, count = [[s.text for s in row] for row in rows], dict(valid=sum(s.ok for row in rows for s in row), total=sum(map(len, rows)))
         bad = next((i for i, row in enumerate(rows) if not any(s.ok for s in row)), None)
         if bad is not None:
@@ -329,6 +363,10 @@ class PerResponseRegressionADM(RegressionADM):
             raw=raw,
             **count
         )
+
+    def predict_attribute(self, probe, attribute):
+        reqs, index = self.plan(probe, attribute)
+        return self.combine(probe, attribute, reqs, _sample(self.engine, reqs, self.temperature, self.max_tokens, self.seed, index))
 
 # %% ../nbs/13_adms.ipynb #3f858662
 @register_adm('joint-regression', engine=True, few_shot=True, regressor=True, sampling=True)
@@ -370,22 +408,41 @@ class JointRegressionADM(RegressionADM):
             )
         return out
 
+    at_once = True
+
+    def joint_requests(self, probe: Probe, attributes: list[str]) -> list[Request]:
+        "One request per sample, each rating `attributes` of every option of `probe` in one prompt."
+        ex, schema = self.examples(probe, attributes), joint_schema(len(probe.choices), attributes)
+        return [Request(joint_messages(probe, o, [self.attribute(a) for a in attributes], ex), schema, tuple(letters(len(o))), tuple(o))
+                for o in get_profile('align-nb').orders(probe, self.n_samples, self.shuffle, self.seed, probe.id)]
+
+    def remember(self, probe: Probe, attributes: list[str], reqs: list[Request], samples):
+        "Memoise each of `attributes`' prediction from the joint samples."
+        for a in attributes: self.memo[probe.id, a] = {**_mean_scores(samples, reqs, len(probe.choices), field=a), 'reasonings': None}
+
     def predict(self, probe: Probe, attributes) -> dict[str, dict]:
         "Predictions of `attributes` for `probe`: the ones not memoised yet come from one joint prompt (per sample)."
         missing = [a for a in dict.fromkeys(attributes) if (probe.id, a) not in self.memo]
         if missing:
-            ex = self.examples(probe, missing)
-            schema = joint_schema(len(probe.choices), missing)
-            reqs = [Request(joint_messages(probe, o, [self.attribute(a) for a in missing], ex), schema, tuple(letters(len(o))), tuple(o))
-                    for o in get_profile('align-nb').orders(probe, self.n_samples, self.shuffle, self.seed, probe.id)]
-            samples = _sample(self.engine, reqs, self.temperature, self.max_tokens, self.seed)
-            for a in missing: self.memo[probe.id, a] = {**_mean_scores(samples, reqs, len(probe.choices), field=a), 'reasonings': None}
+            reqs = self.joint_requests(probe, missing)
+            self.remember(probe, missing, reqs, _sample(self.engine, reqs, self.temperature, self.max_tokens, self.seed))
         return {a: self.memo[probe.id, a] for a in attributes}
 
     def predict_attribute(self, probe, attribute): return self.predict(probe, [attribute])[attribute]
 
-    def prepare(self, probes: list[Probe], attributes=None):
-        "Predict `attributes` (default: those the probes are labelled on) probe by probe: one joint prompt each."
+    def prepare(self, probes: list[Probe], attributes=None, progress: bool = False):
+        "Predict `attributes` (default: those the probes are labelled on) of every probe, one joint prompt each; `at_once`: all in one engine call."
+        todo = [(p, m) for p in probes if (m := [a for a in dict.fromkeys(attributes or p.attributes) if (p.id, a) not in self.memo])]
+        if self.at_once and todo:
+            try:
+                plans = [self.joint_requests(p, m) for p, m in todo]
+                samples = _sample(self.engine, [r for rs in plans for r in rs], self.temperature, self.max_tokens, self.seed,
+                                  index=[k for rs in plans for k in range(len(rs))], progress=progress)
+                at = 0
+                for (p, m), rs in zip(todo, plans):
+                    self.remember(p, m, rs, samples[at:at + len(rs)])
+                    at += len(rs)
+            except PromptTooLong: pass  # as one probe at a time, below
         for p in probes: self.predict(p, attributes or p.attributes)
 
 # %% ../nbs/13_adms.ipynb #e7c9320b

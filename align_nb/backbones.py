@@ -33,7 +33,7 @@ class TransformersConfig(_Config):
     dtype: str = 'float32'
     chat_template: str | None = None
     trust_remote_code: bool = False
-    batch_size: int = Field(8, ge=1)
+    batch_size: int | None = Field(None, ge=1)  # None: 32 prompts at a time on a GPU, one at a time on a CPU
 
 class LlamaCppConfig(_Config):
     "A GGUF file run in-process by llama.cpp (default: the embedded SmolLM2)."
@@ -52,7 +52,7 @@ class OpenAIConfig(_Config):
     timeout: float = Field(120.0, gt=0)
     retries: int = Field(3, ge=1)
     backoff: float = Field(0.5, gt=0)  # seconds before the first retry, doubling (at most 8)
-    concurrency: int = Field(4, ge=1)
+    concurrency: int = Field(64, ge=1)  # requests in flight at once (see `http_engine`)
     response_format: Literal['json_schema', 'json_object'] = 'json_schema'
     int_ranges_as_enums: bool = False
     merge_system_role: bool = False

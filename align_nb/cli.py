@@ -23,7 +23,7 @@ from .report import add_report_parser, report_cli
 from .reproduce import REPRODUCTIONS, reproduce
 from .align_io import (add_target_options, export_align_system, export_steerable, given_target, is_align_system_run,
                                read_align_system_run)
-from .runner import read_results, run_experiment, score_run, target_labels
+from .runner import read_results, request_plan, run_experiment, score_run, target_labels
 from .sources import DataUnavailable
 from .sweep import sweep_cli
 
@@ -56,7 +56,8 @@ def _parser() -> argparse.ArgumentParser:
     sub = ap.add_subparsers(dest='cmd', required=True)
     r = sub.add_parser('run', help='run (or resume) an experiment into a directory')
     r.add_argument('config', help='YAML config file'); r.add_argument('overrides', nargs='*', help='key.sub=value overrides')
-    r.add_argument('--out', required=True, help='run directory (resumed when it exists)')
+    r.add_argument('--out', help='run directory (resumed when it exists)')
+    r.add_argument('--dry-run', action='store_true', help='print the requests and tokens the config will send its backbone, and stop')
     r.add_argument('--quiet', action='store_true', help='no progress bar')
     s = sub.add_parser('score', help="accuracy of a run, for its targets or others")
     s.add_argument('run', help='run directory, or an align-system run folder')
@@ -130,6 +131,10 @@ def _command(a: argparse.Namespace) -> int:
     if a.cmd == 'list':
         print('benchmarks:', ', '.join(BENCHMARKS)); print('engines:', ', '.join(SHORTCUTS), '(or a config with kind)')
         print('decision makers:\n' + kinds_table().to_markdown(index=False)); return 0
+    if a.cmd == 'run' and a.dry_run:
+        plan = request_plan(a.config, a.overrides, progress=not a.quiet)
+        print(pd.DataFrame([plan]).to_markdown(index=False)); return 0
+    if a.cmd == 'run' and not a.out: raise ValueError("run: name the run directory with --out (or see what it would send with --dry-run)")
     if a.cmd == 'run':
         a = argparse.Namespace(run=run_experiment(a.config, a.out, a.overrides, progress=not a.quiet), targets=None, by='k')
     by = None if a.by == 'none' else a.by

@@ -105,18 +105,23 @@ class Sample(BaseModel):
     def ok(self) -> bool: return self.error is None
 
 class Usage(BaseModel):
-    "Running totals of an engine's work: model calls, cache hits, tokens run, prompt tokens reused from a KV prefix, and model-seconds."
+    "Running totals of an engine's work: model calls, cache hits, tokens run, prompt tokens reused from a KV prefix, model-seconds, most requests at once."
     calls: int = 0
     cache_hits: int = 0
     prompt_tokens: int = 0
     completion_tokens: int = 0
     reused_tokens: int = 0
     seconds: float = 0.0
+    peak_in_flight: int = 0  # the most requests the engine had started and not finished at once
 
     def add(self, prompt_tokens=0, completion_tokens=0, seconds=0.0, calls=1, reused_tokens=0):
         "Record `calls` model calls with their tokens and seconds."
         self.calls += calls; self.prompt_tokens += prompt_tokens; self.completion_tokens += completion_tokens; self.seconds += seconds
         self.reused_tokens += reused_tokens
+
+    def in_flight(self, n: int):
+        "Record that `n` requests were in flight at once."
+        self.peak_in_flight = max(self.peak_in_flight, n)
 
 # %% ../nbs/06_engine.ipynb #228bf267
 class GenerationCache:
@@ -207,12 +212,17 @@ class Engine:
         "Log-probability of each single-token candidate as the next token after `prompt` (+ `prefix`)."
         raise NotImplementedError(f"{type(self).__name__} does not provide next-token log-probabilities")
 
+    def runs_at_once(self, n: int) -> int:
+        "How many of a `_generate` call's `n` prompts run at once (one: in turn; an engine that batches or sends concurrently says otherwise)."
+        return 1
+
     def __repr__(self): return f"{type(self).__name__}({self.fingerprint[:12]})"
 
 # %% ../nbs/06_engine.ipynb #2d9b696d
 @patch
 def _attempt(self: Engine, prepared, schema, temperature, max_tokens, seeds) -> list[Sample]:
     "One batched round of generation and validation."
+    self.usage.in_flight(self.runs_at_once(len(prepared)))
     outs = self._generate(prepared, schema, temperature, max_tokens, seeds)
     samples = []
     for o in outs:

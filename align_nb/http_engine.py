@@ -6,7 +6,7 @@ Docs: https://align-nb.github.io/align_nb/http_engine.html.md"""
 
 # %% ../nbs/09_http_engine.ipynb #f285750e
 from __future__ import annotations
-import os, socket, subprocess, sys, time, warnings
+import os, socket, subprocess, sys, threading, time, warnings
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
@@ -39,27 +39,29 @@ class OpenAIEngine(Engine):
         timeout: float = 120.0,
         retries: int = 3,
         backoff: float = 0.5,
-        concurrency: int = 4,
+        concurrency: int = 64,
         response_format: str = 'json_schema',
         int_ranges_as_enums: bool = False,
         merge_system_role: bool = False,
         cache=True,
         max_retries: int = 2,
     ):
-        super().__init__(cache=cache, max_retries=max_retries, batch_size=concurrency)
+        # a `_generate` call holds up to 8 x concurrency requests: the pool keeps `concurrency` in flight through it
+        super().__init__(cache=cache, max_retries=max_retries, batch_size=8 * concurrency)
         if response_format not in ('json_schema', 'json_object'):
             raise ValueError(f"response_format must be 'json_schema' or 'json_object', got {response_format!r}")
         self.base_url, self.model, self.api_key_env = base_url.rstrip('/'), model, api_key_env
         self.timeout, self.retries, self.backoff, self.concurrency = timeout, retries, backoff, concurrency
         self.response_format, self.int_ranges_as_enums, self.merge_system_role = response_format, int_ranges_as_enums, merge_system_role
-        self.client = httpx.Client(timeout=timeout)
+        self.client = httpx.Client(timeout=timeout, limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency))
+        self._sending, self._lock = 0, threading.Lock()  # requests in flight now
         self.served_model = self._served_model()  # the server's id for the model; None: it could not say
         self.fingerprint = f"openai:{self.base_url}:{self.served_model or model + ':unverified'}"
 
     @classmethod
     def for_llamacpp(cls, base_url: str, model: str = 'default', **kw):
-        "An engine configured for llama.cpp's server (json_object schemas, integer ranges as enums, no API key)."
-        return cls(base_url, model, api_key_env=None, response_format='json_object', int_ranges_as_enums=True, **kw)
+        "An engine configured for llama.cpp's server (json_object schemas, integer ranges as enums, no API key, one request at a time)."
+        return cls(base_url, model, api_key_env=None, response_format='json_object', int_ranges_as_enums=True, **{'concurrency': 1, **kw})
 
     def __repr__(self): return f"OpenAIEngine({self.base_url!r}, model={self.model!r})"
 
@@ -123,6 +125,7 @@ def _one(self: OpenAIEngine, messages, schema, temperature, max_tokens, seed) ->
         seed=seed % 2**31,
         response_format=self._schema_format(schema),
     )
+    with self._lock: self._sending += 1; self.usage.in_flight(self._sending)
     try: r = self._post('/chat/completions', payload)  # an unreachable server raises EngineError through this
     except (httpx.HTTPError, ValueError) as e:
         return dict(
@@ -132,6 +135,8 @@ def _one(self: OpenAIEngine, messages, schema, temperature, max_tokens, seed) ->
             seconds=time.perf_counter() - t0,
             error=f"request failed after {self.retries} tries: {type(e).__name__}: {e}",
         )
+    finally:
+        with self._lock: self._sending -= 1
     u = r.get('usage') or {}
     return dict(text=r['choices'][0]['message'].get('content') or '', prompt_tokens=u.get('prompt_tokens', 0),
                 completion_tokens=u.get('completion_tokens', 0), seconds=time.perf_counter() - t0)

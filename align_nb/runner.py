@@ -30,7 +30,8 @@ from .targets import check_target
 # %% auto #0
 __all__ = ['StrictModel', 'ADMSpec', 'ExperimentConfig', 'read_yaml_mapping', 'load_config', 'select_probes',
            'experiment_targets', 'select_targets', 'build_adm', 'config_changes', 'read_results', 'supported_targets',
-           'run_experiment', 'recorded_config', 'run_config', 'target_labels', 'run_decisions', 'score_run']
+           'run_experiment', 'request_plan', 'recorded_config', 'run_config', 'target_labels', 'run_decisions',
+           'score_run']
 
 # %% ../nbs/15_runner.ipynb #7046ad7f
 class StrictModel(BaseModel):
@@ -210,8 +211,8 @@ def select_targets(bench: Benchmark, names: list[str] | None) -> list[Target]:
                        f"its targets: {name_list(sorted(by_name))}; leave targets out for all of them")
     return [by_name[n] for n in names]
 
-def build_adm(cfg: ExperimentConfig, bench: Benchmark, engine=None):
-    "The decision maker `cfg.adm` describes (`adms.make_adm`), with the train split and an engine (`engine`, or a new one from `cfg.engine`) where its kind needs them."
+def build_adm(cfg: ExperimentConfig, bench: Benchmark, engine=None, cache=True):
+    "The decision maker `cfg.adm` describes (`adms.make_adm`), with the train split and an engine (`engine`, or a new one from `cfg.engine` with `cache`) where its kind needs them."
     kind, params = adm_kind(cfg.adm.kind), cfg.adm.params
     learns = kind.train or bool(params.get('few_shot'))
     if learns and 'split' not in inspect.signature(BENCHMARKS[cfg.benchmark]).parameters:
@@ -221,7 +222,7 @@ def build_adm(cfg: ExperimentConfig, bench: Benchmark, engine=None):
     train = load_benchmark(cfg.benchmark, **{**cfg.loader, 'split': 'train'}).probes if learns else None
     if kind.engine and engine is None:
         if cfg.engine is None: raise ValueError(f"the {kind.name!r} decision maker needs an `engine` in the config")
-        engine = load_engine(cfg.engine, benchmark=bench)  # a simulated backbone knows the experiment's own benchmark
+        engine = load_engine(cfg.engine, cache=cache, benchmark=bench)  # a simulated backbone knows the experiment's own benchmark
     return make_adm(kind.name, params, bench.attributes, cfg.seed, engine if kind.engine else None, train, cfg.rule)
 
 # %% ../nbs/15_runner.ipynb #15de91aa
@@ -325,15 +326,28 @@ def _decide(adm, p: Probe, t, cfg: ExperimentConfig, relevance=None, history: di
     for a, s in support.items(): merged.setdefault(a, {}).update(s)
     return d.model_copy(update=dict(support=merged))
 
-def _tokens(adm) -> tuple[int, int]:
-    "Prompt and completion tokens the ADM's engine has used so far ((0, 0) without an engine)."
+def _tokens(adm) -> tuple[int, int, int]:
+    "Prompt tokens, completion tokens and model calls of the ADM's engine so far ((0, 0, 0) without an engine)."
     u = getattr(getattr(adm, 'engine', None), 'usage', None)
-    return (u.prompt_tokens, u.completion_tokens) if u else (0, 0)
+    return (u.prompt_tokens, u.completion_tokens, u.calls) if u else (0, 0, 0)
+
+def _sending(adm):
+    "Start counting the model calls of `adm`'s engine; the returned function gives the chunk's `requests`, `requests_per_s` and `peak_in_flight`."
+    u, t0 = getattr(getattr(adm, 'engine', None), 'usage', None), time.perf_counter()
+    if u is None: return dict
+    calls = u.calls
+    u.peak_in_flight = 0
+    def sent() -> dict:
+        n = u.calls - calls
+        rate = round(n / max(time.perf_counter() - t0, 1e-9), 2)
+        return dict(chunk_requests=n, chunk_requests_per_s=rate, peak_in_flight=u.peak_in_flight)
+    return sent
 
 def run_experiment(
-    cfg: ExperimentConfig | str | Path | dict, run_dir: str | Path, overrides: list[str] = (), progress: bool = True, chunk: int = 16
+    cfg: ExperimentConfig | str | Path | dict, run_dir: str | Path, overrides: list[str] = (), progress: bool = True, chunk: int = 16,
+    cache=True,
 ) -> Path:
-    "Run `cfg` into `run_dir`, appending one line per probe; resumes where an earlier run into `run_dir` stopped."
+    "Run `cfg` into `run_dir`, appending one line per probe; resumes where an earlier run into `run_dir` stopped (`cache`: the engine's generation cache, False for none)."
     if not isinstance(cfg, ExperimentConfig): cfg = load_config(cfg, overrides)
     run_dir = Path(run_dir)
     meta_path, res_path = run_dir / 'config.json', run_dir / 'results.jsonl'
@@ -361,7 +375,7 @@ def run_experiment(
     if meta is not None and not todo:
         if progress: print(f"{run_dir}: already complete ({len(probes)} probes); nothing to run", file=sys.stderr)
         return run_dir
-    adm = build_adm(cfg, bench) if todo else None
+    adm = build_adm(cfg, bench, cache=cache) if todo else None
     now = getattr(getattr(adm, 'engine', None), 'fingerprint', None)
     if meta is not None and todo and meta.get('fingerprint') != now:
         raise ValueError(
@@ -380,7 +394,10 @@ def run_experiment(
         block = probes[start:start + chunk]
         part, t0, tok0 = [p for p in block if p.id not in done], time.perf_counter(), _tokens(adm)
         if not part: continue
-        if prepare is not None: prepare(block)  # a regressor predicts a chunk at once: batched, attribute by attribute
+        sent = _sending(adm)
+        if prepare is not None:  # a regressor predicts a chunk at once: batched, attribute by attribute
+            prepare(block, progress=progress) if getattr(adm, 'at_once', False) else prepare(block)
+        sent = sent()  # what the chunk's prediction sent, and how fast
         share = [(b - a) / len(part) for a, b in zip((t0, *tok0), (time.perf_counter(), *_tokens(adm)))]  # each probe's part of that cost
         for p in part:
             t1, tok1 = time.perf_counter(), _tokens(adm)
@@ -394,11 +411,26 @@ def run_experiment(
             cost = [b - a + sh for a, b, sh in zip((t1, *tok1), (time.perf_counter(), *_tokens(adm)), share)]
             append_line(
                 run_dir / 'timing.jsonl',
-                dict(probe_id=p.id, seconds=round(cost[0], 4), prompt_tokens=round(cost[1]), completion_tokens=round(cost[2])),
+                dict(probe_id=p.id, seconds=round(cost[0], 4), prompt_tokens=round(cost[1]), completion_tokens=round(cost[2]),
+                     requests=round(cost[3], 3), **sent),
             )
             bar.update()
     bar.close()
     return run_dir
+
+# %% ../nbs/15_runner.ipynb #ded7cd47
+def request_plan(cfg: ExperimentConfig | str | Path | dict, overrides: list[str] = (), progress: bool = False) -> dict:
+    "What `cfg` sends its backbone — probes, requests, prompt and completion tokens (about 4 characters a token), per probe and in all — found by running it on the exact simulated backbone."
+    import tempfile
+    if not isinstance(cfg, ExperimentConfig): cfg = load_config(cfg, overrides)
+    if cfg.engine is None: return dict(probes=0, requests=0, prompt_tokens=0, completion_tokens=0, note=f"{cfg.adm.kind} calls no model")
+    with tempfile.TemporaryDirectory() as d:
+        run = run_experiment(cfg.model_copy(update=dict(engine=engine_config('simulated'))), Path(d) / 'plan', progress=progress, cache=False)
+        timing = read_jsonl(run / 'timing.jsonl')
+    n, total = len(timing), {k: sum(t.get(k, 0) for t in timing) for k in ('requests', 'prompt_tokens', 'completion_tokens')}
+    return dict(probes=n, requests=round(total['requests']), prompt_tokens=total['prompt_tokens'], completion_tokens=total['completion_tokens'],
+                requests_per_probe=round(total['requests'] / max(n, 1), 2),
+                prompt_tokens_per_request=round(total['prompt_tokens'] / max(total['requests'], 1)))
 
 # %% ../nbs/15_runner.ipynb #e250879d
 def recorded_config(config: dict) -> dict:

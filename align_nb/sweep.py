@@ -20,12 +20,13 @@ from .backbones import EngineConfig, engine_config
 from .metrics import summarize
 from .adms import adm_kind
 from .alignment import PROFILES
-from .runner import ADMSpec, ExperimentConfig, StrictModel, read_yaml_mapping, run_experiment, score_run, select_probes
+from .runner import (ADMSpec, ExperimentConfig, StrictModel, load_config, read_yaml_mapping, request_plan, run_experiment,
+                             score_run, select_probes)
 from .sources import data_cache
 
 # %% auto #0
 __all__ = ['NAME', 'SweepADM', 'SweepConfig', 'load_sweep', 'expand', 'SweepError', 'n_probes', 'probes_done', 'run_one',
-           'ray_resources', 'run_sweep', 'sweep_status', 'sweep_table', 'sweep_cli', 'sweep_estimate']
+           'ray_resources', 'run_sweep', 'sweep_status', 'sweep_table', 'sweep_cli', 'sweep_estimate', 'plan_hours']
 
 # %% ../nbs/21_sweep.ipynb #d25fb8e8
 NAME = re.compile(r'[A-Za-z0-9][A-Za-z0-9._-]*')
@@ -274,3 +275,16 @@ def sweep_estimate(cost_csv, tokens_per_s: float, probes: dict[str, int] | None 
             )
         rows.append(row)
     return pd.DataFrame(rows)
+
+# %% ../nbs/21_sweep.ipynb #ace96b04
+def plan_hours(cfg: ExperimentConfig | dict, tokens_per_s: float, n_probes: int | None = None, sample: int = 20,
+               usd_per_gpu_hour: float | None = None) -> dict:
+    "GPU-hours (and cost) of `cfg` on `n_probes` probes (default: the run's own), from its request plan on `sample` probes and a serving throughput in tokens/s."
+    cfg = cfg if isinstance(cfg, ExperimentConfig) else load_config(cfg)
+    total = n_probes or cfg.n_probes or len(load_benchmark(cfg.benchmark, **cfg.loader).probes)
+    plan = request_plan(cfg.model_copy(update=dict(n_probes=min(sample, total))))
+    scale = total / max(plan['probes'], 1)
+    tokens = (plan['prompt_tokens'] + plan['completion_tokens']) * scale
+    out = dict(probes=total, requests=round(plan['requests'] * scale), tokens_millions=round(tokens / 1e6, 2),
+               gpu_hours=round(tokens / tokens_per_s / 3600, 2))
+    return out | (dict(usd=round(out['gpu_hours'] * usd_per_gpu_hour, 2)) if usd_per_gpu_hour else {})
