@@ -481,12 +481,34 @@ class UnalignedADM:
         self.seed, self.shuffle, self.max_tokens, self.rule = seed, shuffle, max_tokens, rule
         self.profile = get_profile(rule.profile)
         self.profile.check('unaligned')
+        self.memo = {}  # probe id -> (requests, samples): they do not depend on the target
+
+    at_once = True  # `prepare` samples a chunk's probes in one engine call
+
+    def requests(self, probe: Probe) -> list[Request]:
+        "Every sample's request for `probe` (no target in them)."
+        return [self.profile.choice(probe, o, attributes=self.attributes)
+                for o in self.profile.orders(probe, self.n_samples, self.shuffle, self.seed, probe.id)]
+
+    def prepare(self, probes: list[Probe], progress: bool = False):
+        "Sample every probe's requests in one engine call; `decide` votes with them for any target."
+        todo = [p for p in probes if p.id not in self.memo]
+        plans = [self.requests(p) for p in todo]
+        try:
+            samples = _sample(self.engine, [r for rs in plans for r in rs], self.temperature, self.max_tokens, self.seed,
+                              index=[k for rs in plans for k in range(len(rs))], progress=progress)
+        except PromptTooLong: return  # as one probe at a time, in `decide`
+        at = 0
+        for p, rs in zip(todo, plans):
+            self.memo[p.id] = (rs, samples[at:at + len(rs)])
+            at += len(rs)
 
     def decide(self, probe: Probe, target: Target) -> Decision:
         t0 = time.perf_counter()
-        reqs = [self.profile.choice(probe, o, attributes=self.attributes)
-                for o in self.profile.orders(probe, self.n_samples, self.shuffle, self.seed, probe.id)]
-        samples = _sample(self.engine, reqs, self.temperature, self.max_tokens, self.seed)
+        if probe.id not in self.memo:
+            reqs = self.requests(probe)
+            self.memo[probe.id] = (reqs, _sample(self.engine, reqs, self.temperature, self.max_tokens, self.seed))
+        reqs, samples = self.memo[probe.id]
         return _voted(self, probe, target, reqs, samples, len(samples), t0)
 
 # %% ../nbs/13_adms.ipynb #49862858

@@ -6,16 +6,23 @@ Docs: https://align-nb.github.io/align_nb/capacity.html.md"""
 
 # %% ../nbs/22b_capacity.ipynb #68644cf5
 from __future__ import annotations
-import json, threading, time
+import argparse, json, subprocess, sys, threading, time
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler
+
+import httpx
 
 from .faults import _Quiet
 from .simulated import SimulatedEngine
 
 # %% auto #0
-__all__ = ['CapacityServer']
+__all__ = ['CapacityServer', 'RemoteCapacity', 'capacity_server', 'main']
 
 # %% ../nbs/22b_capacity.ipynb #3250e2e0
+class _Backlog(_Quiet):
+    "A quiet threading server whose listen queue takes hundreds of connections at once (the default 5 drops a burst's, and clients retry after 1 s)."
+    request_queue_size = 1024
+
 class CapacityServer:
     "An OpenAI-compatible server on 127.0.0.1 that serves at most `slots` requests at once, each for `base + per_token` x its completion tokens seconds, answering as `engine`."
     def __init__(self, engine: SimulatedEngine, slots: int = 64, base: float = 0.2, per_token: float = 0.0):
@@ -52,9 +59,8 @@ class CapacityServer:
                     capacity_rps=round(self.capacity, 2), achieved_rps=round(self.achieved, 2),
                     of_capacity=round(self.achieved / self.capacity, 4) if self.requests else 0.0)
 
-    def __enter__(self):
-        self.httpd = _Quiet(('127.0.0.1', 0), _handler(self))
-        self.httpd.request_queue_size = 1024  # many clients connect at once
+    def __enter__(self, port: int = 0):
+        self.httpd = _Backlog(('127.0.0.1', port), _handler(self))
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
         return self
@@ -74,10 +80,12 @@ def _handler(server: CapacityServer):
             self.send_header('Content-Length', str(len(data)))
             self.end_headers(); self.wfile.write(data)
         def do_GET(self):
+            if self.path.endswith('/stats'): return self._send(200, server.stats())
             if not self.path.endswith('/models'): return self._send(404, {'error': 'not found'})
             self._send(200, {'data': [{'id': server.engine.fingerprint}]})
         def do_POST(self):
             payload = json.loads(self.rfile.read(int(self.headers.get('Content-Length', 0))))
+            if self.path.endswith('/reset'): server.reset(); return self._send(200, {})
             with server._lock:
                 server.waiting += 1; server.peak_waiting = max(server.peak_waiting, server.waiting)
                 if server.first is None: server.first = time.perf_counter()
@@ -96,3 +104,41 @@ def _handler(server: CapacityServer):
             self._send(200, dict(choices=[dict(index=0, message=dict(role='assistant', content=out['text']), finish_reason='stop')],
                                  usage=usage))
     return Handler
+
+# %% ../nbs/22b_capacity.ipynb #1209b7ae
+class RemoteCapacity:
+    "A `CapacityServer` in another process: its `url`, and its `stats()` and `reset()` asked over HTTP."
+    def __init__(self, url: str): self.url = url
+    def stats(self) -> dict: return httpx.get(f'{self.url}/stats', timeout=30).json()
+    def reset(self): httpx.post(f'{self.url}/reset', json={}, timeout=30).raise_for_status()
+
+@contextmanager
+def capacity_server(benchmark: str = 'helpsteer2', noise: float = 0.0, slots: int = 64, base: float = 0.2, per_token: float = 0.0,
+                    startup_timeout: float = 120.0):
+    "A `CapacityServer` answering as the simulated backbone (score noise `noise`) on `benchmark`, in a process of its own; yields a `RemoteCapacity`."
+    cmd = [sys.executable, '-c', 'from align_nb.capacity import main; main()', '--benchmark', benchmark, '--noise', str(noise), '--slots', str(slots),
+           '--base', str(base), '--per-token', str(per_token)]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line, deadline = '', time.monotonic() + startup_timeout
+        while not line.startswith('http') and time.monotonic() < deadline and proc.poll() is None: line = proc.stdout.readline()
+        if not line.startswith('http'):
+            raise RuntimeError(f"the capacity server did not start: {proc.stderr.read()[-2000:] if proc.poll() is not None else 'timed out'}")
+        yield RemoteCapacity(line.strip())
+    finally:
+        proc.terminate()
+        try: proc.wait(10)
+        except subprocess.TimeoutExpired: proc.kill()
+
+def main(argv=None):
+    "Serve a `CapacityServer` of the simulated backbone on a benchmark on 127.0.0.1; prints its URL."
+    from align_nb.benchmarks import load_benchmark
+    ap = argparse.ArgumentParser(prog='align_nb.capacity', description=main.__doc__)
+    ap.add_argument('--benchmark', default='helpsteer2'); ap.add_argument('--noise', type=float, default=0.0)
+    ap.add_argument('--slots', type=int, default=64); ap.add_argument('--base', type=float, default=0.2)
+    ap.add_argument('--per-token', type=float, default=0.0); ap.add_argument('--port', type=int, default=0)
+    a = ap.parse_args(argv)
+    bench = load_benchmark(a.benchmark)
+    with CapacityServer(SimulatedEngine(bench.probes, bench.attributes, noise=a.noise), a.slots, a.base, a.per_token) as srv:
+        print(srv.url, flush=True)
+        threading.Event().wait()  # until the process is stopped

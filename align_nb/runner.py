@@ -30,8 +30,8 @@ from .targets import check_target
 # %% auto #0
 __all__ = ['StrictModel', 'ADMSpec', 'ExperimentConfig', 'read_yaml_mapping', 'load_config', 'select_probes',
            'experiment_targets', 'select_targets', 'build_adm', 'config_changes', 'read_results', 'supported_targets',
-           'run_experiment', 'request_plan', 'recorded_config', 'run_config', 'target_labels', 'run_decisions',
-           'score_run']
+           'chunk_size', 'run_experiment', 'request_plan', 'recorded_config', 'run_config', 'target_labels',
+           'run_decisions', 'score_run']
 
 # %% ../nbs/15_runner.ipynb #7046ad7f
 class StrictModel(BaseModel):
@@ -331,6 +331,12 @@ def _tokens(adm) -> tuple[int, int, int]:
     u = getattr(getattr(adm, 'engine', None), 'usage', None)
     return (u.prompt_tokens, u.completion_tokens, u.calls) if u else (0, 0, 0)
 
+def chunk_size(adm, bench: Benchmark) -> int:
+    "Probes predicted at once: 16, or for an engine that keeps `concurrency` requests in flight, enough for 8 rounds of them."
+    c = getattr(getattr(adm, 'engine', None), 'concurrency', 1)
+    per_probe = getattr(adm, 'n_samples', 1) * len(bench.attributes)  # a probe's requests, about: its attributes x samples
+    return max(16, 8 * c // max(per_probe, 1))
+
 def _sending(adm):
     "Start counting the model calls of `adm`'s engine; the returned function gives the chunk's `requests`, `requests_per_s` and `peak_in_flight`."
     u, t0 = getattr(getattr(adm, 'engine', None), 'usage', None), time.perf_counter()
@@ -344,8 +350,8 @@ def _sending(adm):
     return sent
 
 def run_experiment(
-    cfg: ExperimentConfig | str | Path | dict, run_dir: str | Path, overrides: list[str] = (), progress: bool = True, chunk: int = 16,
-    cache=True,
+    cfg: ExperimentConfig | str | Path | dict, run_dir: str | Path, overrides: list[str] = (), progress: bool = True,
+    chunk: int | None = None, cache=True,
 ) -> Path:
     "Run `cfg` into `run_dir`, appending one line per probe; resumes where an earlier run into `run_dir` stopped (`cache`: the engine's generation cache, False for none)."
     if not isinstance(cfg, ExperimentConfig): cfg = load_config(cfg, overrides)
@@ -390,6 +396,7 @@ def run_experiment(
     relevance = (LLMRelevance(adm.engine, bench.attributes, seed=cfg.seed, profile=cfg.profile)
                  if adm is not None and cfg.rule.relevance == 'llm' else None)
     prepare, bar = getattr(adm, 'prepare', None), tqdm(total=len(todo), desc=f"{cfg.adm.kind} on {cfg.benchmark}", disable=not progress)
+    chunk = chunk or chunk_size(adm, bench)
     for start in range(0, len(probes), chunk):  # chunks of the whole probe list, so a resumed run batches exactly as an uninterrupted one
         block = probes[start:start + chunk]
         part, t0, tok0 = [p for p in block if p.id not in done], time.perf_counter(), _tokens(adm)
