@@ -16,6 +16,7 @@ from .alignment import ADEPT_FUNCTIONS, AlignmentSpec, align_decision, choose, c
 from .asys_components import MEDICAL
 from .core import Attribute, Decision, Probe, Target, did_you_mean, unknown
 from .engine import Engine, PromptTooLong
+from .fingerprints import content_key
 from .icl import SELECTORS, ExampleSelector
 from .profiles import Request, Shots, get_profile
 from .reference import OracleADM, RandomADM
@@ -446,6 +447,10 @@ class JointRegressionADM(RegressionADM):
         for p in probes: self.predict(p, attributes or p.attributes)
 
 # %% ../nbs/13_adms.ipynb #e7c9320b
+def _asked(requests: list[Request]) -> str:
+    "What a list of requests asks, as a key: their messages and schemas (requests alike get the same samples)."
+    return content_key([(r.messages, r.schema) for r in requests])
+
 def _votes(requests: list[Request], samples, n_positive: int, by_key: bool) -> dict:
     "The picks of the valid samples (the first `n_positive` positive), as option ids: choice indices, or (`by_key`) positions of the shown keys."
     pos, neg, reasons, valid = [], [], {}, 0
@@ -534,16 +539,40 @@ class PromptAlignedADM:
             temperature, seed, shuffle, selector, n_examples, max_tokens, rule)
         self.profile = get_profile(rule.profile)
         self.profile.check('prompt-aligned')
+        self.memo = {}  # what a list of requests asks (`_asked`) -> its samples
         self.name = (
             'prompt-aligned' + (f'-vote{n_positive}+{n_negative}' if n_negative else '') + (f'-{n_examples}shot' if n_examples else '')
         )
 
-    def decide(self, probe: Probe, target: Target) -> Decision:
-        t0 = time.perf_counter()
+    at_once = True  # `prepare` samples a chunk's probes for the targets it is given in one engine call
+
+    def requests(self, probe: Probe, target: Target) -> list[Request]:
+        "Every sample's request for `probe` under `target`: the positive ones, then the negative ones."
         n = self.n_positive + self.n_negative
         shots = Shots(self.selector, self.n_examples, self.seed, self.shuffle)
         # negative samples are prompted with the opposite target; their few-shot examples answer for it too
-        reqs = [self.profile.choice(probe, o, target, k >= self.n_positive, self.attributes, shots)
+        return [self.profile.choice(probe, o, target, k >= self.n_positive, self.attributes, shots)
                 for k, o in enumerate(self.profile.orders(probe, n, self.shuffle, self.seed, probe.id))]
-        samples = _sample(self.engine, reqs, self.temperature, self.max_tokens, self.seed)
+
+    def prepare(self, probes: list[Probe], targets: dict[str, list] | None = None, progress: bool = False):
+        "Sample, in one engine call, the requests of each probe under its `targets` (probe id -> targets); targets stated alike share them."
+        todo = {}
+        for p in probes:
+            for t in (targets or {}).get(p.id, []):
+                reqs = self.requests(p, t)
+                todo.setdefault(_asked(reqs), reqs)
+        todo = {k: rs for k, rs in todo.items() if k not in self.memo}
+        try:
+            samples = _sample(self.engine, [r for rs in todo.values() for r in rs], self.temperature, self.max_tokens, self.seed,
+                              index=[k for rs in todo.values() for k in range(len(rs))], progress=progress)
+        except PromptTooLong: return  # as one target at a time, in `decide`
+        at = 0
+        for k, rs in todo.items():
+            self.memo[k] = samples[at:at + len(rs)]
+            at += len(rs)
+
+    def decide(self, probe: Probe, target: Target) -> Decision:
+        t0 = time.perf_counter()
+        reqs = self.requests(probe, target)
+        samples = self.memo.get(_asked(reqs)) or _sample(self.engine, reqs, self.temperature, self.max_tokens, self.seed)
         return _voted(self, probe, target, reqs, samples, self.n_positive, t0)

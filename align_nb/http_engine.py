@@ -53,7 +53,9 @@ class OpenAIEngine(Engine):
         self.base_url, self.model, self.api_key_env = base_url.rstrip('/'), model, api_key_env
         self.timeout, self.retries, self.backoff, self.concurrency = timeout, retries, backoff, concurrency
         self.response_format, self.int_ranges_as_enums, self.merge_system_role = response_format, int_ranges_as_enums, merge_system_role
-        self.client = httpx.Client(timeout=timeout, limits=httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency))
+        # a client per thread, each with its own connection: hundreds of threads sharing one connection pool wait on its lock;
+        # the threads persist, so their connections are kept alive between calls
+        self._local, self._threads = threading.local(), ThreadPoolExecutor(concurrency, thread_name_prefix='openai')
         self._sending, self._lock = 0, threading.Lock()  # requests in flight now
         self.served_model = self._served_model()  # the server's id for the model; None: it could not say
         self.fingerprint = f"openai:{self.base_url}:{self.served_model or model + ':unverified'}"
@@ -62,6 +64,16 @@ class OpenAIEngine(Engine):
     def for_llamacpp(cls, base_url: str, model: str = 'default', **kw):
         "An engine configured for llama.cpp's server (json_object schemas, integer ranges as enums, no API key, one request at a time)."
         return cls(base_url, model, api_key_env=None, response_format='json_object', int_ranges_as_enums=True, **{'concurrency': 1, **kw})
+
+    @property
+    def client(self) -> httpx.Client:
+        "This thread's HTTP client."
+        c = getattr(self._local, 'client', None)
+        if c is None: c = self._local.client = httpx.Client(timeout=self.timeout)
+        return c
+
+    def __del__(self):  # its idle threads end with it (none where the constructor failed)
+        if getattr(self, '_threads', None) is not None: self._threads.shutdown(wait=False)
 
     def __repr__(self): return f"OpenAIEngine({self.base_url!r}, model={self.model!r})"
 
@@ -143,9 +155,8 @@ def _one(self: OpenAIEngine, messages, schema, temperature, max_tokens, seed) ->
 
 @patch
 def _generate(self: OpenAIEngine, prepared, schema, temperature, max_tokens, seeds):
-    "Concurrent requests, at most `concurrency` at a time."
-    with ThreadPoolExecutor(self.concurrency) as ex:
-        return list(ex.map(lambda a: self._one(a[0], schema, temperature, max_tokens, a[1]), zip(prepared, seeds)))
+    "Concurrent requests, at most `concurrency` at a time (the engine's threads)."
+    return list(self._threads.map(lambda a: self._one(a[0], schema, temperature, max_tokens, a[1]), zip(prepared, seeds)))
 
 # %% ../nbs/09_http_engine.ipynb #7c97bd2f
 @patch

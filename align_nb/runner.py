@@ -402,8 +402,12 @@ def run_experiment(
         part, t0, tok0 = [p for p in block if p.id not in done], time.perf_counter(), _tokens(adm)
         if not part: continue
         sent = _sending(adm)
-        if prepare is not None:  # a regressor predicts a chunk at once: batched, attribute by attribute
-            prepare(block, progress=progress) if getattr(adm, 'at_once', False) else prepare(block)
+        if prepare is not None:  # a regressor predicts a chunk at once, attribute by attribute; a chooser samples it for its targets
+            kw = dict(progress=progress) if getattr(adm, 'at_once', False) else {}
+            if 'targets' in inspect.signature(prepare).parameters:  # prompted with the target: those each probe is decided for
+                kw['targets'] = {p.id: [t.point() if isinstance(t, DistributionTarget) else t for t in targets
+                                        if _correct(p, t, cfg.rule, history=truth.get((t.name, _scenario(p)))) is not None] for p in part}
+            prepare(block, **kw)
         sent = sent()  # what the chunk's prediction sent, and how fast
         share = [(b - a) / len(part) for a, b in zip((t0, *tok0), (time.perf_counter(), *_tokens(adm)))]  # each probe's part of that cost
         for p in part:
