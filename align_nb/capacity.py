@@ -8,11 +8,10 @@ Docs: https://align-nb.github.io/align_nb/capacity.html.md"""
 from __future__ import annotations
 import argparse, json, subprocess, sys, threading, time
 from contextlib import contextmanager
-from http.server import BaseHTTPRequestHandler
 
 import httpx
 
-from .faults import _Quiet
+from .faults import JSONHandler, _Quiet
 from .simulated import SimulatedEngine
 
 # %% auto #0
@@ -70,15 +69,8 @@ class CapacityServer:
 
 def _handler(server: CapacityServer):
     "The request handler class bound to `server`."
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(JSONHandler):
         protocol_version = 'HTTP/1.1'  # keep-alive: a client's connections are reused, as with a real server
-        def log_message(self, *a): pass
-        def _send(self, status: int, body: dict):
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header('Content-Type', 'application/json')
-            self.send_header('Content-Length', str(len(data)))
-            self.end_headers(); self.wfile.write(data)
         def do_GET(self):
             if self.path.endswith('/stats'): return self._send(200, server.stats())
             if not self.path.endswith('/models'): return self._send(404, {'error': 'not found'})

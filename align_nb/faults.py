@@ -14,7 +14,7 @@ from typing import Any, Callable
 from .fingerprints import content_key
 
 # %% auto #0
-__all__ = ['OUTPUT_FAULTS', 'SERVER_FAULTS', 'FAULTS', 'fake_instance', 'FaultyServer']
+__all__ = ['OUTPUT_FAULTS', 'SERVER_FAULTS', 'FAULTS', 'fake_instance', 'FaultyServer', 'JSONHandler']
 
 # %% ../nbs/20_faults.ipynb #392f2a51
 OUTPUT_FAULTS = ('invalid_json', 'truncated', 'out_of_range', 'empty_reasoning')
@@ -102,16 +102,19 @@ def _answer(server: FaultyServer, payload: dict, fault: str | None) -> tuple[int
         usage=usage,
     )
 
+class JSONHandler(BaseHTTPRequestHandler):
+    "A request handler that logs nothing and answers JSON (`_send`)."
+    def log_message(self, *a): pass
+    def _send(self, status: int, body: dict):
+        data = json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header('Content-Type', 'application/json')
+        self.send_header('Content-Length', str(len(data)))
+        self.end_headers(); self.wfile.write(data)
+
 def _handler(server: FaultyServer):
     "The request handler class bound to `server`."
-    class Handler(BaseHTTPRequestHandler):
-        def log_message(self, *a): pass
-        def _send(self, status, body):
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header('Content-Type', 'application/json')
-            self.send_header('Content-Length', str(len(data)))
-            self.end_headers(); self.wfile.write(data)
+    class Handler(JSONHandler):
         def do_GET(self):
             self._send(200, {'data': [{'id': 'fake'}]}) if self.path.endswith('/models') else self._send(404, {'error': 'not found'})
         def do_POST(self):

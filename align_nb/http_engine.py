@@ -56,6 +56,7 @@ class OpenAIEngine(Engine):
         # a client per thread, each with its own connection: hundreds of threads sharing one connection pool wait on its lock;
         # the threads persist, so their connections are kept alive between calls
         self._local, self._threads = threading.local(), ThreadPoolExecutor(concurrency, thread_name_prefix='openai')
+        self._tls = httpx.create_ssl_context()  # made once: each client loading the certificates again costs more than a request
         self._sending, self._lock = 0, threading.Lock()  # requests in flight now
         self.served_model = self._served_model()  # the server's id for the model; None: it could not say
         self.fingerprint = f"openai:{self.base_url}:{self.served_model or model + ':unverified'}"
@@ -69,7 +70,7 @@ class OpenAIEngine(Engine):
     def client(self) -> httpx.Client:
         "This thread's HTTP client."
         c = getattr(self._local, 'client', None)
-        if c is None: c = self._local.client = httpx.Client(timeout=self.timeout)
+        if c is None: c = self._local.client = httpx.Client(timeout=self.timeout, verify=self._tls)
         return c
 
     def __del__(self):  # its idle threads end with it (none where the constructor failed)
