@@ -6,7 +6,7 @@ Docs: https://align-nb.github.io/align_nb/runner.html.md"""
 
 # %% ../nbs/15_runner.ipynb #ea9d987a
 from __future__ import annotations
-import importlib.metadata, inspect, json, platform, random, sys, time, warnings
+import importlib.metadata, inspect, json, platform, random, sys, tempfile, time, warnings
 from pathlib import Path
 from typing import Any, Literal
 
@@ -340,7 +340,7 @@ def chunk_size(adm, bench: Benchmark) -> int:
 def _sending(adm):
     "Start counting the model calls of `adm`'s engine; the returned function gives the chunk's `requests`, `requests_per_s` and `peak_in_flight`."
     u, t0 = getattr(getattr(adm, 'engine', None), 'usage', None), time.perf_counter()
-    if u is None: return dict
+    if u is None: return dict  # no engine: nothing to count, an empty record
     calls = u.calls
     u.peak_in_flight = 0
     def sent() -> dict:
@@ -432,7 +432,6 @@ def run_experiment(
 # %% ../nbs/15_runner.ipynb #ded7cd47
 def request_plan(cfg: ExperimentConfig | str | Path | dict, overrides: list[str] = (), progress: bool = False) -> dict:
     "What `cfg` sends its backbone — probes, requests, prompt and completion tokens (about 4 characters a token), per probe and in all — found by running it on the exact simulated backbone."
-    import tempfile
     if not isinstance(cfg, ExperimentConfig): cfg = load_config(cfg, overrides)
     if cfg.engine is None: return dict(probes=0, requests=0, prompt_tokens=0, completion_tokens=0, note=f"{cfg.adm.kind} calls no model")
     with tempfile.TemporaryDirectory() as d:
