@@ -18,10 +18,6 @@ from .simulated import SimulatedEngine
 __all__ = ['CapacityServer', 'RemoteCapacity', 'capacity_server', 'main']
 
 # %% ../nbs/22b_capacity.ipynb #3250e2e0
-class _Backlog(_Quiet):
-    "A quiet threading server whose listen queue takes hundreds of connections at once (the default 5 drops a burst's, and clients retry after 1 s)."
-    request_queue_size = 1024
-
 class CapacityServer:
     "An OpenAI-compatible server on 127.0.0.1 that serves at most `slots` requests at once, each for `base + per_token` x its completion tokens seconds, answering as `engine`."
     def __init__(self, engine: SimulatedEngine, slots: int = 64, base: float = 0.2, per_token: float = 0.0):
@@ -59,7 +55,7 @@ class CapacityServer:
                     of_capacity=round(self.achieved / self.capacity, 4) if self.requests else 0.0)
 
     def __enter__(self, port: int = 0):
-        self.httpd = _Backlog(('127.0.0.1', port), _handler(self))
+        self.httpd = _Quiet(('127.0.0.1', port), _handler(self))
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
         return self

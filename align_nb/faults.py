@@ -45,6 +45,7 @@ def fake_instance(schema: dict, rng: random.Random, out_of_range: bool = False, 
 class _Quiet(ThreadingHTTPServer):
     "A threading server that does not print the broken pipes of clients that gave up on a hanging request."
     daemon_threads = True
+    request_queue_size = 1024  # a burst of connections waits to be accepted (at the default 5, the rest time out and are retried)
     def handle_error(self, request, client_address): pass
 
 class FaultyServer:
