@@ -165,7 +165,7 @@ class RegressionADM:
         extra = [MEDICAL] if self.rule.function in ADEPT_FUNCTIONS else []
         pairs = [(p, a) for a in attributes or sorted({a for p in probes for a in p.attributes + extra})
                  for p in probes if (attributes or a in p.attributes + extra) and (p.id, a) not in self.memo]
-        if self.at_once and pairs:
+        if self.at_once and self.engine.order_free and pairs:
             try: self.predict_at_once(pairs, progress)
             except PromptTooLong: pass  # a prompt does not fit the engine: pair by pair below, so that only its prediction fails
         for p, a in pairs: self.predict(p, [a])  # (those predicted at once are memoised)
@@ -434,7 +434,7 @@ class JointRegressionADM(RegressionADM):
     def prepare(self, probes: list[Probe], attributes=None, progress: bool = False):
         "Predict `attributes` (default: those the probes are labelled on) of every probe, one joint prompt each; `at_once`: all in one engine call."
         todo = [(p, m) for p in probes if (m := [a for a in dict.fromkeys(attributes or p.attributes) if (p.id, a) not in self.memo])]
-        if self.at_once and todo:
+        if self.at_once and self.engine.order_free and todo:
             try:
                 plans = [self.joint_requests(p, m) for p, m in todo]
                 samples = _sample(self.engine, [r for rs in plans for r in rs], self.temperature, self.max_tokens, self.seed,
@@ -497,7 +497,7 @@ class UnalignedADM:
 
     def prepare(self, probes: list[Probe], progress: bool = False):
         "Sample every probe's requests in one engine call; `decide` votes with them for any target."
-        todo = [p for p in probes if p.id not in self.memo]
+        todo = [p for p in probes if p.id not in self.memo] if self.engine.order_free else []
         plans = [self.requests(p) for p in todo]
         try:
             samples = _sample(self.engine, [r for rs in plans for r in rs], self.temperature, self.max_tokens, self.seed,
@@ -561,7 +561,7 @@ class PromptAlignedADM:
             for t in (targets or {}).get(p.id, []):
                 reqs = self.requests(p, t)
                 todo.setdefault(_asked(reqs), reqs)
-        todo = {k: rs for k, rs in todo.items() if k not in self.memo}
+        todo = {k: rs for k, rs in todo.items() if k not in self.memo} if self.engine.order_free else {}
         try:
             samples = _sample(self.engine, [r for rs in todo.values() for r in rs], self.temperature, self.max_tokens, self.seed,
                               index=[k for rs in todo.values() for k in range(len(rs))], progress=progress)

@@ -212,6 +212,8 @@ class Engine:
         "Log-probability of each single-token candidate as the next token after `prompt` (+ `prefix`)."
         raise NotImplementedError(f"{type(self).__name__} does not provide next-token log-probabilities")
 
+    order_free = True  # an answer does not depend on the prompts asked before it (so a chunk can go at once, in any order)
+
     def runs_at_once(self, n: int) -> int:
         "How many of a `_generate` call's `n` prompts run at once (one: in turn; an engine that batches or sends concurrently says otherwise)."
         return 1

@@ -26,6 +26,7 @@ __all__ = ['LlamaCppEngine']
 class LlamaCppEngine(Engine):
     "A GGUF model run in-process by llama.cpp, with grammar-constrained JSON generation."
     kind = 'llamacpp'
+    order_free = False  # it reuses the previous prompt's KV prefix, whose numerics can move an answer: prompts go as one at a time
 
     def __init__(self, model=None, n_ctx: int | None = None, n_threads: int | None = None, chat_template: str | None = None,
                  cache=True, max_retries: int = 2, **llama_kwargs):
