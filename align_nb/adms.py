@@ -173,12 +173,8 @@ class RegressionADM:
     def predict_at_once(self, pairs: list[tuple[Probe, str]], progress: bool = False):
         "Memoise the prediction of each (probe, attribute) in `pairs` from one `_sample` call holding all their requests, in that order."
         plans = [self.plan(p, a) for p, a in pairs]
-        samples = _sample(self.engine, [r for reqs, _ in plans for r in reqs], self.temperature, self.max_tokens, self.seed,
-                          index=[k for _, ks in plans for k in ks], progress=progress)
-        at = 0
-        for (p, a), (reqs, _) in zip(pairs, plans):
-            self.memo[p.id, a] = self.combine(p, a, reqs, samples[at:at + len(reqs)])
-            at += len(reqs)
+        for (p, a), (reqs, _), samples in zip(pairs, plans, _sample_each(self, plans, progress)):
+            self.memo[p.id, a] = self.combine(p, a, reqs, samples)
 
     def decide(self, probe: Probe, target) -> Decision:
         t0 = time.perf_counter()
@@ -212,6 +208,16 @@ def _sample(engine: Engine, requests: list[Request], temperature: float, max_tok
         rows = engine.generate_json([requests[k].messages for k in ks], requests[ks[0]].schema, 1, temperature, max_tokens, seed,
                                     progress=progress, first_sample=[index[k] for k in ks])
         for k, row in zip(ks, rows): out[k] = row[0]
+    return out
+
+def _sample_each(adm, plans: list[tuple[list[Request], Sequence[int]]], progress: bool = False) -> list[list]:
+    "The samples of each plan (its requests, and which sample each is), all plans' requests sent in one `_sample` call of `adm`'s engine."
+    samples = _sample(adm.engine, [r for reqs, _ in plans for r in reqs], adm.temperature, adm.max_tokens, adm.seed,
+                      index=[k for _, ks in plans for k in ks], progress=progress)
+    out, at = [], 0
+    for reqs, _ in plans:
+        out.append(samples[at:at + len(reqs)])
+        at += len(reqs)
     return out
 
 def _mean_scores(samples, requests: list[Request], n_options: int, field: str | None = None) -> dict:
@@ -437,12 +443,8 @@ class JointRegressionADM(RegressionADM):
         if self.at_once and self.engine.order_free and todo:
             try:
                 plans = [self.joint_requests(p, m) for p, m in todo]
-                samples = _sample(self.engine, [r for rs in plans for r in rs], self.temperature, self.max_tokens, self.seed,
-                                  index=[k for rs in plans for k in range(len(rs))], progress=progress)
-                at = 0
-                for (p, m), rs in zip(todo, plans):
-                    self.remember(p, m, rs, samples[at:at + len(rs)])
-                    at += len(rs)
+                for (p, m), rs, samples in zip(todo, plans, _sample_each(self, [(rs, range(len(rs))) for rs in plans], progress)):
+                    self.remember(p, m, rs, samples)
             except PromptTooLong: pass  # as one probe at a time, below
         for p in probes: self.predict(p, attributes or p.attributes)
 
@@ -499,14 +501,9 @@ class UnalignedADM:
         "Sample every probe's requests in one engine call; `decide` votes with them for any target."
         todo = [p for p in probes if p.id not in self.memo] if self.engine.order_free else []
         plans = [self.requests(p) for p in todo]
-        try:
-            samples = _sample(self.engine, [r for rs in plans for r in rs], self.temperature, self.max_tokens, self.seed,
-                              index=[k for rs in plans for k in range(len(rs))], progress=progress)
+        try: sampled = _sample_each(self, [(rs, range(len(rs))) for rs in plans], progress)
         except PromptTooLong: return  # as one probe at a time, in `decide`
-        at = 0
-        for p, rs in zip(todo, plans):
-            self.memo[p.id] = (rs, samples[at:at + len(rs)])
-            at += len(rs)
+        for p, rs, samples in zip(todo, plans, sampled): self.memo[p.id] = (rs, samples)
 
     def decide(self, probe: Probe, target: Target) -> Decision:
         t0 = time.perf_counter()
@@ -562,14 +559,9 @@ class PromptAlignedADM:
                 reqs = self.requests(p, t)
                 todo.setdefault(_asked(reqs), reqs)
         todo = {k: rs for k, rs in todo.items() if k not in self.memo} if self.engine.order_free else {}
-        try:
-            samples = _sample(self.engine, [r for rs in todo.values() for r in rs], self.temperature, self.max_tokens, self.seed,
-                              index=[k for rs in todo.values() for k in range(len(rs))], progress=progress)
+        try: sampled = _sample_each(self, [(rs, range(len(rs))) for rs in todo.values()], progress)
         except PromptTooLong: return  # as one target at a time, in `decide`
-        at = 0
-        for k, rs in todo.items():
-            self.memo[k] = samples[at:at + len(rs)]
-            at += len(rs)
+        self.memo.update(zip(todo, sampled))
 
     def decide(self, probe: Probe, target: Target) -> Decision:
         t0 = time.perf_counter()
