@@ -223,6 +223,7 @@ def build_adm(cfg: ExperimentConfig, bench: Benchmark, engine=None, cache=True):
     if kind.engine and engine is None:
         if cfg.engine is None: raise ValueError(f"the {kind.name!r} decision maker needs an `engine` in the config")
         engine = load_engine(cfg.engine, cache=cache, benchmark=bench)  # a simulated backbone knows the experiment's own benchmark
+    if train is not None and hasattr(engine, 'know_examples'): engine.know_examples(train)  # the instrument reads few-shot examples' labels
     return make_adm(kind.name, params, bench.attributes, cfg.seed, engine if kind.engine else None, train, cfg.rule)
 
 # %% ../nbs/15_runner.ipynb #15de91aa

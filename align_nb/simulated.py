@@ -6,7 +6,7 @@ Docs: https://align-nb.github.io/align_nb/simulated.html.md"""
 
 # %% ../nbs/22_simulated.ipynb #f08316fd
 from __future__ import annotations
-import json, math, re, time
+import ast, json, math, re, time
 from typing import Sequence
 
 import numpy as np
@@ -24,8 +24,9 @@ from .sp_prompts import sp_baseline_system_prompt
 from fastcore.basics import patch
 
 # %% auto #0
-__all__ = ['SP_LEVELS', 'PromptReadError', 'display_name', 'scene', 'TruthTable', 'Shown', 'read_prompt', 'read_attribute',
-           'read_target', 'blind_pick', 'target_pick', 'noisy_score', 'score_distribution', 'SimulatedEngine']
+__all__ = ['SP_LEVELS', 'LESSON_TOL', 'PromptReadError', 'display_name', 'scene', 'TruthTable', 'Shown', 'read_prompt',
+           'read_attribute', 'read_target', 'blind_pick', 'target_pick', 'noisy_score', 'score_distribution',
+           'SimulatedEngine', 'read_answer', 'example_scores']
 
 # %% ../nbs/22_simulated.ipynb #3692cf84
 class PromptReadError(ValueError):
@@ -104,6 +105,13 @@ class TruthTable:
 
     def values(self, question, texts: Sequence[str], attribute: str, shown: str | None = None, leaves=None) -> list[float]:
         "What the prompt shows of `attribute` for each option text: the mean label of the probes it renders (0.5, neutral, where unlabelled)."
+        memo, key = self.__dict__.setdefault('_memo', {}), (question, tuple(texts), attribute, hash(shown), leaves)
+        if key not in memo:  # a prompt is read under many targets and samples, and the known answers ask again for every decision
+            if len(memo) > 65536: memo.clear()
+            memo[key] = self._values(question, texts, attribute, shown, leaves)
+        return list(memo[key])
+
+    def _values(self, question, texts, attribute, shown, leaves) -> list[float]:
         entry = self.entry(question, texts, shown, leaves, partial=True)
         if len(texts) == 1 and texts[0] not in entry:  # one response alone: from any option set
             found = [x for vs in self.questions[question].values() for v in vs if texts[0] in v['entry']
@@ -137,6 +145,12 @@ class Shown:
     def labelled(self, probe: Probe) -> list[str]:
         "The attributes labelled on the option set `probe`'s prompts show (OpinionQA: every group asked the question)."
         return self.table.labelled(**self._key(probe))
+
+    def alone(self, probe: Probe, names: Sequence[str]) -> np.ndarray:
+        "Choices x `names` array of what a prompt showing each option alone shows (per-response regression: it cannot tell which option set the response came from)."
+        k = self._key(probe)
+        return np.array([[self.table.values(k['question'], [t], a, k['shown'], k['leaves'])[0] for a in names] for t in k['texts']]
+                        ).reshape(len(k['texts']), len(names))
 
 # %% ../nbs/22_simulated.ipynb #ee1b391c
 def _schema_keys(schema: dict) -> tuple[str, list[str]]:
@@ -176,14 +190,14 @@ def _shows(text: str, part: str) -> bool:
 
 def _scenes_of(table: TruthTable, text: str) -> list[tuple]:
     "The known scenes the user turn `text` shows (question and characters there as wholes), the most specific first."
-    memo = table.__dict__.setdefault('_scenes', {})  # the decision makers ask one user turn under many targets
-    if text not in memo:
-        if len(memo) > 4096: memo.clear()
+    memo, key = table.__dict__.setdefault('_scenes', {}), (len(text), hash(text))  # one user turn is asked under many targets
+    if key not in memo:
+        if len(memo) > 65536: memo.clear()
         # `in` first: a cheap test that most questions fail, before the line-by-line one
         found = [k for k in table.questions if k[0] in text and _shows(text, k[0]) and all(c in text for c in k[1])]
-        memo[text] = sorted(found, key=lambda k: (-len(k[0]), -len(k[1])))
-    if not memo[text]: raise PromptReadError("the question is not one of the benchmark's probes")
-    return memo[text]
+        memo[key] = sorted(found, key=lambda k: (-len(k[0]), -len(k[1])))
+    if not memo[key]: raise PromptReadError("the question is not one of the benchmark's probes")
+    return memo[key]
 
 def _lettered(text: str, known: set[str], letters: list[str]) -> list[tuple[str, str]]:
     "Each letter's option text: the known text that follows `L. ` or `L: ` on a line of its own (the longest where several do)."
@@ -352,17 +366,76 @@ class SimulatedEngine(Engine):
         self.noise, self.position_bias, self.invalid_rate, self.flip_rate = noise, position_bias, invalid_rate, flip_rate
         labels = [(scene(p), sorted(_leaves(p)), [(c.text, c.values) for c in p.choices]) for p in probes]
         self.fingerprint = 'simulated:' + content_key(noise, position_bias, invalid_rate, flip_rate, labels)
+        self.examples, self.leaks, self._lessons = None, 0, {}  # the train split it knows; requests that showed leaked examples
+
+    def know_examples(self, probes: Sequence[Probe]):
+        "Learn the true labels of a train split, to read the few-shot examples drawn from it (`lesson`)."
+        self.examples = TruthTable(probes, self.table.attributes.values())
+        self.fingerprint = 'simulated:' + content_key(self.fingerprint, [(scene(p), [(c.text, c.values) for c in p.choices]) for p in probes])
 
     def __repr__(self): return (f"SimulatedEngine(noise={self.noise:g}, position_bias={self.position_bias:g}, "
                                 f"invalid_rate={self.invalid_rate:g}, flip_rate={self.flip_rate:g})")
 
     def prepare(self, prompt: str | Messages) -> Messages: return as_messages(prompt)
 
+# %% ../nbs/22_simulated.ipynb #fe891cf4
+LESSON_TOL = 0.05  # an example's score (on 0-1) further than this from the true label contradicts it
+
+def read_answer(text: str) -> dict | None:
+    "An example's answer as an object: JSON, or a Python literal read by `ast.literal_eval` (never executed); None when neither is a dict."
+    for parse in (json.loads, ast.literal_eval):
+        try: v = parse(text)
+        except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError): continue
+        return v if isinstance(v, dict) else None
+    return None
+
+def example_scores(answer: dict, attribute: str) -> dict[str, float]:
+    "Per option key, the score an example's answer gives `attribute` (`{'score': s}` items, or joint items naming it); {} for other answers."
+    out = {}
+    for k, v in answer.items():
+        if not isinstance(v, dict): continue
+        s = v.get('score', v.get(attribute))
+        if isinstance(s, (int, float)) and not isinstance(s, bool): out[k] = float(s)
+    return out
+
+@patch
+def lesson(self: SimulatedEngine, messages: Messages, attribute: str, scale: int = 100) -> dict:
+    "What the few-shot examples in `messages` teach about `attribute`: `contradiction` (share of their scores off the truth), `leaked` and `read` examples."
+    pairs = [(u['content'], a['content']) for u, a in zip(messages, messages[1:]) if u['role'] == 'user' and a['role'] == 'assistant']
+    if not pairs: return dict(contradiction=0.0, leaked=0, read=0)
+    key = content_key(pairs, attribute, scale)
+    if key not in self._lessons:
+        if len(self._lessons) > 4096: self._lessons.clear()
+        off = total = leaked = read = 0
+        for user, answer in pairs:
+            scores = example_scores(read_answer(answer) or {}, attribute)
+            for table, leak in ((self.table, True), (self.examples, False)):
+                if table is None or not scores: continue
+                try:
+                    question = _scenes_of(table, user)[0]
+                    texts = [t for _, t in _lettered(user, table.options(question), list(scores))]
+                except PromptReadError: continue
+                truth = table.values(question, texts, attribute, user)
+                off += sum(abs(s / scale - v) > LESSON_TOL for s, v in zip(scores.values(), truth))
+                total, leaked, read = total + len(truth), leaked + leak, read + 1
+                break
+        self._lessons[key] = dict(contradiction=off / total if total else 0.0, leaked=leaked, read=read)
+    return self._lessons[key]
+
+@patch
+def taught(self: SimulatedEngine, seen: dict, attribute: str, scale: int = 100) -> tuple[list[float], float]:
+    "The values the backbone scores `seen`'s options by for `attribute`, and its noise, after its few-shot examples' `lesson`."
+    values = self.table.values(seen['question'], seen['texts'], attribute, seen['user'])
+    lesson = self.lesson(seen['messages'], attribute, scale)
+    c = lesson['contradiction']
+    if lesson['leaked']: self.leaks += 1
+    return [(1 - c) * v + c * (1 - v) for v in values], 0.0 if lesson['leaked'] else self.noise
+
 # %% ../nbs/22_simulated.ipynb #8c3f6300
 @patch
 def _shown(self: SimulatedEngine, messages: Messages, schema: dict) -> dict:
-    "What the request shows (`read_prompt`)."
-    return read_prompt(self.table, messages, schema)
+    "What the request shows (`read_prompt`), and its `messages` (for the few-shot examples before the last user turn)."
+    return dict(read_prompt(self.table, messages, schema), messages=messages)
 
 def _scale(schema: dict, key: str | None = None) -> int:
     "The top of the score range the schema allows (align-system: the attribute's factor; else 100)."
@@ -372,8 +445,9 @@ def _scale(schema: dict, key: str | None = None) -> int:
 
 @patch
 def _scores(self: SimulatedEngine, seen: dict, attribute: str, rng, biased: bool, scale: int = 100) -> list[int]:
-    "Noisy scores of the shown options for `attribute` on 0..`scale`; with `biased`, the first shown swaps scores with the best."
-    scores = [noisy_score(v, self.noise, rng, scale) for v in self.table.values(seen['question'], seen['texts'], attribute, seen['user'])]
+    "Noisy scores of the shown options for `attribute` on 0..`scale` (as the examples taught, `taught`); with `biased`, the first shown swaps scores with the best."
+    values, noise = self.taught(seen, attribute, scale)
+    scores = [noisy_score(v, noise, rng, scale) for v in values]
     if biased:
         best = int(np.argmax(scores)); scores[0], scores[best] = scores[best], scores[0]
     return scores
@@ -475,8 +549,8 @@ def _score_logprobs(self: SimulatedEngine, seen: dict, prefix: str, candidates: 
     elif m and m.group(1) in letters: i = letters.index(m.group(1))
     else: raise PromptReadError(f"the answer prefix {prefix!r} does not open a shown option's score")
     a = read_attribute(self.table, seen['tail'], seen['system'])
-    shown = self.table.values(seen['question'], seen['texts'], a, seen['user'])[i]
-    with np.errstate(divide='ignore'): lp = np.log(score_distribution(shown, self.noise))
+    values, noise = self.taught(seen, a)
+    with np.errstate(divide='ignore'): lp = np.log(score_distribution(values[i], noise))
     out = []
     for c in candidates:
         n = re.fullmatch(r'\s*(\d+)\s*,?\s*', c)
