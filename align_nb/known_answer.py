@@ -17,10 +17,11 @@ from .core import Probe, Target
 from .simulated import Shown, blind_pick, target_pick
 
 # %% auto #0
-__all__ = ['TOL', 'REGRESSION_METHODS', 'CHOICE_METHODS', 'METHOD_KINDS', 'FEW_SHOT_BENCHMARKS', 'PROFILE_TIES',
-           'PROFILE_METHODS', 'NOISY_PROFILES', 'labels_of', 'closest_pick', 'correct_set', 'Skill', 'discretised_mean',
-           'simulate_predictions', 'Expectation', 'expect', 'measure', 'check', 'profile_targets', 'known_answer_table',
-           'show_table', 'sweep_table', 'plot_sweep', 'main']
+__all__ = ['TOL', 'REGRESSION_METHODS', 'CHOICE_METHODS', 'METHOD_KINDS', 'GATES', 'FEW_SHOT_BENCHMARKS', 'PROFILE_TIES',
+           'PROFILE_METHODS', 'NOISY_PROFILES', 'PROFILE_GATES', 'labels_of', 'closest_pick', 'first_strictly_closest',
+           'correct_set', 'Skill', 'stress_skill', 'is_exact', 'discretised_mean', 'simulate_predictions',
+           'Expectation', 'expect', 'run_rows', 'measure', 'score_decisions', 'exact_mismatches', 'check',
+           'profile_targets', 'known_answer_table', 'show_table', 'sweep_table', 'plot_sweep', 'main']
 
 # %% ../nbs/23_known_answer.ipynb #3e1e67d1
 TOL = 1e-9  # distances this close count as equal, on both sides of the comparison
@@ -37,6 +38,11 @@ def closest_pick(values: np.ndarray, target: np.ndarray, rng: np.random.Generato
     near = d <= d.min(-1, keepdims=True) + TOL
     return (near.argmax(-1) if rng is None else (near * rng.random(near.shape)).argmax(-1)), near.sum(-1) > 1
 
+def first_strictly_closest(values: np.ndarray, target: np.ndarray) -> tuple[int, bool]:
+    "Steerable Pluralism's tie rule, in its own floating point: each row's `numpy.linalg.norm` to `target`, the first strictly smallest, and whether another equals it exactly."
+    d = [float(np.linalg.norm(target - row)) for row in values]  # the reference's own float path: near-equal is not equal
+    return int(np.argmin(d)), d.count(min(d)) > 1
+
 def correct_set(probe: Probe, target: Target) -> np.ndarray | None:
     "Boolean mask of the correct choices of `probe` under `target`, or None when the target does not score the probe."
     if not any(a in (c.values or {}) for c in probe.choices for a in target.values): return None
@@ -52,8 +58,9 @@ class Skill:
     position_bias: float = 0.0
     invalid_rate: float = 0.0
     flip_rate: float = 0.0
-    n_samples: int = 1
+    n_samples: int = 1   # samples a decision averages (regressors) or votes with (choosers: the positive ones)
     retries: int = 2
+    n_negative: int = 0  # prompt-aligned: samples asked with the opposite target, whose picks vote against
 
     def engine_params(self) -> dict:
         "The `SimulatedEngine` keyword arguments of this skill."
@@ -64,6 +71,14 @@ class Skill:
             flip_rate=self.flip_rate,
             max_retries=self.retries,
         )
+
+def stress_skill(noise: float = 20.0, flip_rate: float = 0.2) -> Skill:
+    "What the defaults hide, at once: noise and flips, position bias, invalid output (retried), three samples at T 0.7, two negative ones."
+    return Skill(noise=noise, flip_rate=flip_rate, position_bias=0.2, invalid_rate=0.3, n_samples=3, n_negative=2)
+
+def is_exact(skill: Skill) -> bool:
+    "Whether `skill` is the perfect backbone: no noise, flips, position bias or invalid output."
+    return not any((skill.noise, skill.position_bias, skill.invalid_rate, skill.flip_rate))
 
 REGRESSION_METHODS = ('comparative', 'joint', 'per-response', 'expected-score')
 CHOICE_METHODS = ('unaligned', 'prompt-aligned')
@@ -76,12 +91,13 @@ def discretised_mean(v: np.ndarray, noise: float) -> np.ndarray:
     w = np.exp(-0.5 * ((s - 100 * v[..., None]) / noise) ** 2)
     return (w * s).sum(-1) / w.sum(-1) / 100
 
-def simulate_predictions(L: np.ndarray, method: str, skill: Skill, R: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
-    "Predicted values (R, choices, attributes) for true values `L` (choices, attributes), and which attributes failed (R, attributes)."
+def simulate_predictions(L: np.ndarray, method: str, skill: Skill, R: int, rng: np.random.Generator,
+                         scales: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    "Predicted values (R, choices, attributes) for true values `L` (choices, attributes), and which attributes failed (R, attributes); each attribute scored on 0..`scales` (default 100, σ in points of 100)."
     C, A = L.shape
     if method == 'expected-score': return np.broadcast_to(discretised_mean(L, skill.noise), (R, C, A)).copy(), np.zeros((R, A), bool)
-    n = skill.n_samples
-    s = np.clip(np.round(100 * L + skill.noise * rng.standard_normal((R, n, C, A))), 0, 100)
+    n, top = skill.n_samples, np.full(A, 100.0) if scales is None else np.asarray(scales, dtype=float)
+    s = np.clip(np.round(top * L + skill.noise * top / 100 * rng.standard_normal((R, n, C, A))), 0, top)
     if skill.position_bias and method != 'per-response':
         order = rng.random((R, n, C)).argsort(-1)                                # the shown order of each (replicate, sample)
         shown = np.take_along_axis(s, order[..., None], axis=2)                  # scores in shown order
@@ -95,7 +111,7 @@ def simulate_predictions(L: np.ndarray, method: str, skill: Skill, R: int, rng: 
     shape = {'comparative': (R, n, 1, A), 'joint': (R, n, 1, 1), 'per-response': (R, n, C, A)}[method]
     valid = np.broadcast_to(rng.random(shape) >= q, (R, n, C, A))
     count = valid.sum(1)                                                         # (R, C, A) valid samples
-    with np.errstate(invalid='ignore'): mean = np.where(valid, s, 0).sum(1) / count / 100
+    with np.errstate(invalid='ignore'): mean = np.where(valid, s, 0).sum(1) / count / top
     failed = (count == 0).any(1)                                                 # an attribute fails when some choice has no valid sample
     return np.nan_to_num(mean), failed
 
@@ -123,6 +139,20 @@ class Expectation:
 
     def mean(self) -> float: return 100 * float(self.accuracy.mean())
 
+def _sampled_picks(base: int, n: int, C: int, skill: Skill, R: int, rng, firsts: np.ndarray) -> tuple[list, list]:
+    "`n` samples' picks around `base` (sample s shown option `firsts[s]` first) and whether each sample is valid after its retries."
+    q = skill.invalid_rate ** (1 + skill.retries) if skill.invalid_rate else 0.0
+    picks = [_choices(base, C, skill, R, rng, firsts[s]) for s in range(n)]
+    return picks, [rng.random(R) >= q if q else np.ones(R, bool) for _ in range(n)]
+
+def _votes(positive: tuple[list, list], negative: tuple[list, list], C: int) -> tuple[np.ndarray, np.ndarray]:
+    "Which options win the vote (R, C), and whether any sample was valid (R,): +1 per positive pick; a negative pick -1/C on it, +1/C on the rest."
+    R = len(positive[1][0]) if positive[1] else len(negative[1][0])
+    votes, rows, any_ok = np.zeros((R, C)), np.arange(R), np.zeros(R, bool)
+    for pick, ok in zip(*positive): votes[rows, pick] += ok; any_ok |= ok
+    for pick, ok in zip(*negative): votes += ok[:, None] / C; votes[rows, pick] -= 2 * ok / C; any_ok |= ok
+    return votes >= votes.max(1, keepdims=True) - 1e-9, any_ok
+
 def expect(
     probes: Sequence[Probe],
     targets: Sequence[Target],
@@ -132,8 +162,9 @@ def expect(
     seed: int = 0,
     shown: Shown | None = None,
     tie: str = 'random',
+    scales: dict[str, float] | None = None,
 ) -> Expectation:
-    "Monte-Carlo (or closed-form) outcome of `method` with the simulated backbone's `skill`, from the labels alone (`shown`: what the prompts show of them; default: of `probes`); a regressor's tie broken uniformly at random, or (`tie='first'`) to the first choice."
+    "Monte-Carlo (or closed-form) outcome of `method` with the simulated backbone's `skill`, from the labels alone (`shown`: what the prompts show of them; default: of `probes`); a regressor's tie broken uniformly at random, or (`tie='first'`) to the first choice; a chooser's samples (and negative samples) voted, vote ties drawn uniformly; `scales`: an attribute's score range where not 0-100."
     rng, shown = np.random.default_rng(seed), shown or Shown(probes)
     sums, counts = np.zeros((len(targets), R)), np.zeros(len(targets))
     failed, tied, zero, n = np.zeros(R), np.zeros(R), np.zeros(R), 0
@@ -142,28 +173,40 @@ def expect(
         masks = [(j, m) for j, m in masks if m is not None]
         if not masks: continue
         texts, C = [c.text.strip() for c in p.choices], len(p.choices)
-        first = rng.integers(0, C, R)  # the option shown first: one shuffle per probe, the same in all its prompts
+        first = rng.integers(0, C, R)  # the option shown first: one shuffle per probe and sample, the same in all its prompts
+        n_pos, n_neg = skill.n_samples, skill.n_negative if method == 'prompt-aligned' else 0
+        # a chooser's samples are each shown in an order of their own
+        firsts = [first] + [rng.integers(0, C, R) for _ in range(n_pos + n_neg - 1)] if method in CHOICE_METHODS else [first]
         if method in REGRESSION_METHODS:
             attrs = list(dict.fromkeys(a for j, _ in masks for a in targets[j].values))
-            P, F = simulate_predictions(shown(p, attrs), method, skill, R, rng)
-        elif method == 'unaligned':
-            blind = _choices(blind_pick(texts, shown(p, shown.labelled(p))), C, skill, R, rng, first)
+            P, F = simulate_predictions((shown.alone if method == 'per-response' else shown)(p, attrs), method, skill, R, rng,
+                                        [(scales or {}).get(a, 100) for a in attrs])
+        elif method == 'unaligned':  # one set of samples for every target
+            blind = _votes(_sampled_picks(blind_pick(texts, shown(p, shown.labelled(p))), n_pos, C, skill, R, rng, firsts), ([], []), C)
         stated = {}
         for j, m in masks:
             t = targets[j]
             if method in REGRESSION_METHODS:
                 idx = [attrs.index(a) for a in t.values]
-                pick, tied_r = closest_pick(P[:, :, idx], np.array(list(t.values.values())), rng if tie == 'random' else None)
+                tv = np.array(list(t.values.values()))
+                if tie == 'first' and is_exact(skill):  # every replicate alike: the reference's own float comparison decides ties
+                    i, tie_r = first_strictly_closest(P[0][:, idx], tv)
+                    pick, tied_r = np.full(R, i), np.full(R, tie_r)
+                else: pick, tied_r = closest_pick(P[:, :, idx], tv, rng if tie == 'random' else None)
                 fail = F[:, idx].any(1)
             else:
-                if method == 'unaligned': pick = blind
+                if method == 'unaligned': best, any_ok = blind
                 else:
                     key = tuple((a, v >= 0.5) for a, v in t.values.items())  # targets stated alike share one prompt
                     if key not in stated:
-                        as_stated = [1.0 if high else 0.0 for _, high in key]
-                        stated[key] = _choices(target_pick(texts, shown(p, list(t.values)), as_stated), C, skill, R, rng, first)
-                    pick = stated[key]
-                tied_r, fail = np.zeros(R, bool), np.zeros(R, bool)
+                        values = shown(p, list(t.values))
+                        base = lambda high: target_pick(texts, values, [1.0 if h == high else 0.0 for _, h in key])
+                        stated[key] = _votes(_sampled_picks(base(True), n_pos, C, skill, R, rng, firsts),
+                                             _sampled_picks(base(False), n_neg, C, skill, R, rng, firsts[n_pos:]), C)  # the opposite target
+                    best, any_ok = stated[key]
+                # a tied vote drawn uniformly, per target
+                pick = (best * rng.random(best.shape)).argmax(1) if (best.sum(1) > 1).any() else best.argmax(1)
+                tied_r, fail = best.sum(1) > 1, ~any_ok
             ok = m[pick] & ~fail
             sums[j] += ok; counts[j] += 1
             failed += fail; tied += tied_r & ~fail; zero += (pick == 0) & ~fail; n += 1
@@ -182,60 +225,127 @@ METHOD_KINDS = {  # method -> (ADM kind, its parameters, noise model)
     'unaligned': ('unaligned', {}, 'unaligned'),
 }
 
+def _sampling(kind: str, skill: Skill, temperature: float | None) -> dict:
+    "The parameters that make decision maker `kind` sample as `skill` says: its samples (choosers: positive and negative), at T 0.7 when several."
+    from align_nb.adms import adm_kind
+    names, several, out = adm_kind(kind).params(), skill.n_samples > 1 or skill.n_negative > 0, {}
+    if adm_kind(kind).sampling and 'n_samples' in names: out['n_samples'] = skill.n_samples  # the skill's samples, not the profile's default
+    if 'n_positive' in names and several: out.update(n_positive=skill.n_samples, n_negative=skill.n_negative)
+    if out and several: out['temperature'] = 0.7 if temperature is None else temperature
+    return out
+
+def run_rows(run_dir) -> pd.DataFrame:
+    "A run's decisions read straight from its `results.jsonl`, no metric in between: probe_id, target, choice, tied, failed."
+    import json
+    from pathlib import Path
+    rows = [dict(probe_id=r['probe_id'], target=t, choice=d.get('choice'), tied=bool(d.get('tied')), failed=bool(d.get('error')))
+            for r in map(json.loads, (Path(run_dir) / 'results.jsonl').read_text().splitlines()) for t, d in r['decisions'].items()]
+    return pd.DataFrame(rows, columns=['probe_id', 'target', 'choice', 'tied', 'failed'])
+
 def measure(bench, method: str, skill: Skill = Skill(), probes: Sequence[Probe] | None = None, targets: Sequence[Target] | None = None,
             loader: dict | None = None, temperature: float | None = None, cache=False, progress: bool = False, adm=None,
-            profile: str = 'align-nb') -> pd.DataFrame:
-    "Result rows of `method` under `profile` on `bench` with the simulated backbone of `skill` (`adm`: a decision maker built elsewhere, on such a backbone)."
-    from align_nb.adms import adm_kind
-    from align_nb.metrics import evaluate
-    from align_nb.runner import ExperimentConfig, build_adm
-    from align_nb.simulated import SimulatedEngine
+            profile: str = 'align-nb', via: str = 'evaluate') -> pd.DataFrame:
+    "Decisions of `method` under `profile` on `bench` with the simulated backbone of `skill`: through `metrics.evaluate`, or (`via='runner'`) an experiment run by the runner as `align-nb run` runs it, on the probes `select_probes` draws (`adm`: a decision maker built elsewhere)."
+    from align_nb.runner import ExperimentConfig, build_adm, run_experiment
     kind, params, _ = METHOD_KINDS[method]
+    params = dict(params) | _sampling(kind, skill, temperature)
+    probes = list(probes if probes is not None else bench.probes)
+    names = None if targets is None else [t.name for t in targets]
+    cfg = dict(benchmark=bench.name.split('-')[0], loader=loader or {}, adm=dict(kind=kind, params=params), profile=profile, targets=names)
+    if via == 'runner':
+        import tempfile
+        from pathlib import Path
+        if adm is not None: raise ValueError("via='runner' builds its decision maker from the config: leave adm out")
+        with tempfile.TemporaryDirectory() as d:
+            run = run_experiment(cfg | dict(engine=dict(kind='simulated', **skill.engine_params()), n_probes=len(probes)),
+                                 Path(d) / 'run', progress=progress, cache=cache)
+            return run_rows(run)
+    if via != 'evaluate': raise ValueError(f"via must be 'evaluate' or 'runner', got {via!r}")
+    from align_nb.metrics import evaluate
+    from align_nb.simulated import SimulatedEngine
     if adm is None:
-        params = dict(params)
-        if adm_kind(kind).sampling and 'n_samples' in adm_kind(kind).params():  # the skill's samples, not the profile's default
-            params.update(n_samples=skill.n_samples)
-            if skill.n_samples > 1: params.update(temperature=0.7 if temperature is None else temperature)
-        cfg = ExperimentConfig(benchmark=bench.name.split('-')[0], loader=loader or {}, adm=dict(kind=kind, params=params), profile=profile)
         engine = SimulatedEngine(bench.probes, bench.attributes, cache=cache, **skill.engine_params())
-        adm = build_adm(cfg, bench, engine=engine)
-    return evaluate(
-        adm, probes if probes is not None else bench.probes, targets if targets is not None else bench.targets, progress=progress
-    )
+        adm = build_adm(ExperimentConfig(**cfg), bench, engine=engine)
+    return evaluate(adm, probes, targets if targets is not None else bench.targets, progress=progress)
 
-def _z(measured: float, replicates: np.ndarray) -> float:
-    "How many standard deviations of `replicates` `measured` lies from their mean (0 or infinite when they do not vary: an exact expectation)."
-    sd, gap = float(replicates.std()), float(measured) - float(replicates.mean())
+def score_decisions(rows: pd.DataFrame, probes: Sequence[Probe], targets: Sequence[Target]) -> dict:
+    "Accuracy (mean over targets of the mean over the probes each scores), chance, tied, failed and choice-0 shares (%), from the raw choices and the labels alone (`correct_set`); a decision missing from `rows` is failed."
+    got = {(r.probe_id, r.target): r for r in rows.itertuples()}
+    per_target, chance, n, tied, failed, zero, unscored = [], [], 0, 0, 0, 0, 0
+    for t in targets:
+        hits, odds = [], []
+        for p in probes:
+            m = correct_set(p, t)
+            if m is None: continue
+            r, n = got.get((p.id, t.name)), n + 1
+            if r is None or r.failed:
+                failed += 1; hits.append(False); odds.append(m.mean()); continue
+            if r.choice is None or pd.isna(r.choice): unscored += 1; continue  # an action no label judges (align-system's triage)
+            c = int(r.choice)
+            if not 0 <= c < len(m): raise ValueError(f"{p.id}, target {t.name}: choice {c} of {len(m)} options")
+            hits.append(bool(m[c])); odds.append(m.mean()); tied += bool(r.tied); zero += c == 0
+        if hits: per_target.append(np.mean(hits)); chance.append(np.mean(odds))
+    pct = lambda k: 100 * k / n if n else float('nan')
+    return dict(scored=n - unscored, accuracy=100 * float(np.mean(per_target)), random_expected=100 * float(np.mean(chance)),
+                tied_pct=pct(tied), failed_pct=pct(failed), choice0_pct=pct(zero))
+
+def exact_mismatches(rows: pd.DataFrame, probes: Sequence[Probe], targets: Sequence[Target], method: str, shown: Shown,
+                     tie: str = 'random') -> list[tuple]:
+    "With exact labels (σ = 0, no flips, bias or invalid output), each decision against what its prompt shows: (probe id, target, choice, tied, allowed) where it is not the one the shown labels give (a regressor: the closest option on 0-100 scores, its tie flag, `tie`'s pick)."
+    got, out, names = {(r.probe_id, r.target): r for r in rows.itertuples()}, [], list(dict.fromkeys(a for t in targets for a in t.values))
+    for p in probes:
+        texts = [c.text.strip() for c in p.choices]
+        blind = blind_pick(texts, shown(p, shown.labelled(p))) if method == 'unaligned' else None
+        view = (shown.alone if method == 'per-response' else shown)(p, names)  # every attribute at once, then each target's
+        for t in targets:
+            if correct_set(p, t) is None: continue
+            r, vals = got.get((p.id, t.name)), view[:, [names.index(a) for a in t.values]]
+            if method in REGRESSION_METHODS and tie == 'first':
+                i, tie_flag = first_strictly_closest(discretised_mean(vals, 0), np.array(list(t.values.values())))
+                allowed = [i]
+            elif method in REGRESSION_METHODS:
+                d = np.sqrt(((discretised_mean(vals, 0) - np.array(list(t.values.values()))) ** 2).sum(-1))
+                best = np.flatnonzero(d <= d.min() + TOL)
+                allowed, tie_flag = best.tolist(), len(best) > 1
+            else:
+                high = [1.0 if v >= 0.5 else 0.0 for v in t.values.values()]
+                allowed, tie_flag = [blind if method == 'unaligned' else target_pick(texts, vals, high)], False
+            if r is None or r.failed or r.choice is None or pd.isna(r.choice) or int(r.choice) not in allowed or bool(r.tied) != tie_flag:
+                out.append((p.id, t.name, None if r is None else r.choice, None if r is None else bool(r.tied), allowed))
+    return out
+
+def _z(measured: float, replicates: np.ndarray, floor: float = 0.0) -> float:
+    "How many standard deviations of `replicates` (at least `floor`) `measured` lies from their mean (0 or infinite when neither varies: an exact expectation)."
+    sd, gap = max(float(replicates.std()), floor), float(measured) - float(replicates.mean())
     if sd > 1e-9: return gap / sd
     return 0.0 if abs(gap) < 1e-6 else float(np.sign(gap)) * np.inf  # identical replicates, up to float rounding
 
-def check(rows: pd.DataFrame, exp: Expectation, family: int = 1, level: float = 0.95) -> dict:
-    "A measurement beside its expectation: accuracy, failed, tied and choice-0 shares (%), its z-score, and whether it passes among `family` checks judged together."
+GATES = ('z', 'tied_z', 'failed_z', 'choice0_z')  # the z-scores that must all lie within the bound: accuracy, tied, failed, choice 0
+
+def check(rows: pd.DataFrame, exp: Expectation, probes: Sequence[Probe], targets: Sequence[Target], skill: Skill = Skill(), family: int = 1,
+          level: float = 0.95, gates: Sequence[str] = GATES, mismatches: list | None = None) -> dict:
+    "`rows` scored independently (`score_decisions`) beside their expectation under `skill`: shares (%), z-scores, and whether every z in `gates` passes among `family` rows judged together (and no exact `mismatches`)."
     from scipy.stats import norm
-    from align_nb.metrics import summarize
-    s = summarize(rows, by=None, n_resamples=10).iloc[0]
+    s = score_decisions(rows, probes, targets)
     lo, hi = exp.interval(level)
-    z = _z(s.accuracy, 100 * exp.accuracy)
-    inside = abs(z) <= norm.ppf(1 - (1 - level) / (2 * family))  # Bonferroni: `family` checks at once keep a `level` chance of all passing
-    choice0 = 100 * float((rows.choice == 0).mean())
+    # a random skill's z is never finer than one decision: events rarer than one in R runs never show in the replicates' spread
+    floor = 0.0 if is_exact(skill) else 100 / max(s['scored'], 1)
+    zs = {k: _z(s[m], 100 * getattr(exp, e), floor) for k, m, e in
+          (('z', 'accuracy', 'accuracy'), ('tied_z', 'tied_pct', 'tied'), ('failed_z', 'failed_pct', 'failed'), ('choice0_z', 'choice0_pct', 'choice0'))}
+    bound = norm.ppf(1 - (1 - level) / (2 * family * len(gates)))  # Bonferroni: every gate of every row at once keeps a `level` chance
     return dict(
-        scored=int(s.scored),
-        accuracy=s.accuracy,
-        random_expected=s.random_expected,
-        tied_pct=s.tied_pct,
-        failed_pct=s.failed_pct,
-        failed_z=_z(s.failed_pct, 100 * exp.failed),
-        choice0_pct=choice0,
-        choice0_z=_z(choice0, 100 * exp.choice0),
+        **s,
         expected=exp.mean(),
         expected_low=lo,
         expected_high=hi,
-        z=z,
+        **zs,
         expected_tied_pct=100 * exp.tied.mean(),
         expected_failed_pct=100 * exp.failed.mean(),
         expected_choice0_pct=100 * exp.choice0.mean(),
-        inside=bool(inside),
+        mismatched=len(mismatches or []),
+        inside=bool(all(abs(zs[g]) <= bound for g in gates) and not mismatches),
     )
+
 
 # %% ../nbs/23_known_answer.ipynb #d304fc12
 FEW_SHOT_BENCHMARKS = ('helpsteer2', 'mic')
@@ -246,6 +356,9 @@ PROFILE_METHODS = {'align-nb': tuple(METHOD_KINDS),
                    'align-system': ('comparative-regression (zero-shot)', 'prompt-aligned', 'unaligned')}
 # the profiles whose sampling the noise model describes at σ > 0 (align-system scores some KDMAs on 0-10 and votes with negative prompts)
 NOISY_PROFILES = ('align-nb', 'steerable-pluralism')
+# the z-scores each profile is gated on: align-system's 0-10 scales tie options a 0-100 score tells apart, and its draw among them moves
+# the tied and choice-0 shares, which the noise model (written for 0-100 scores) does not describe
+PROFILE_GATES = {'align-nb': GATES, 'steerable-pluralism': GATES, 'align-system': ('z', 'failed_z')}
 
 def profile_targets(bench, method: str, profile: str) -> list[Target]:
     "The targets of `bench` that `profile`'s decision maker for `method` can decide for (`Profile.refuses` says why not)."
@@ -254,20 +367,25 @@ def profile_targets(bench, method: str, profile: str) -> list[Target]:
     return [t for t in bench.targets if not prof.refuses(METHOD_KINDS[method][0], t, attrs)]
 
 def known_answer_table(benches: dict, skill: Skill = Skill(), methods: Sequence[str] | None = None, loaders: dict | None = None,
-                       n_probes: int | None = None, R: int = 200, progress: bool = True, profile: str = 'align-nb') -> pd.DataFrame:
-    "Measured against expected accuracy (and tied, failed, choice-0 shares) of each method under `profile` on each benchmark (name -> `Benchmark`; its first `n_probes`; the targets the profile can decide for), with the simulated backbone of `skill`."
+                       n_probes: int | None = None, R: int = 200, progress: bool = True, profile: str = 'align-nb',
+                       via: str = 'evaluate') -> pd.DataFrame:
+    "Measured against expected accuracy, tied, failed and choice-0 shares of each method under `profile` on each benchmark (name -> `Benchmark`; its first `n_probes`, or via the runner the `n_probes` it draws; the targets the profile can decide for), with the simulated backbone of `skill`; exact skills also compare every decision with what its prompt shows."
     from tqdm.auto import tqdm
-    if any((skill.noise, skill.position_bias, skill.invalid_rate, skill.flip_rate)) and profile not in NOISY_PROFILES:
+    from align_nb.runner import select_probes
+    if not is_exact(skill) and profile not in NOISY_PROFILES:
         raise ValueError(f"the noise model describes {', '.join(NOISY_PROFILES)} only: check {profile} with an exact Skill()")
     jobs = [(b, m) for b in benches for m in methods or PROFILE_METHODS[profile] if 'few-shot' not in m or b in FEW_SHOT_BENCHMARKS]
     shown, rows = {b: Shown(bench.probes) for b, bench in benches.items()}, []
     for b, m in tqdm(jobs, desc=f'known answers, noise {skill.noise:g}', disable=not progress):
-        bench, targets = benches[b], profile_targets(benches[b], m, profile)
-        probes = bench.probes[:n_probes]
-        res = measure(bench, m, skill, probes=probes, targets=targets, loader=(loaders or {}).get(b), profile=profile)
-        exp = expect(probes, targets, METHOD_KINDS[m][2], skill, R, shown=shown[b], tie=PROFILE_TIES[profile])
+        bench, targets, kind = benches[b], profile_targets(benches[b], m, profile), METHOD_KINDS[m][2]
+        probes = select_probes(bench, n_probes, 0) if via == 'runner' else bench.probes[:n_probes]  # the runner's seed-0 draw
+        if not any(correct_set(p, t) is not None for t in targets for p in probes): continue  # nothing these probes can score
+        res = measure(bench, m, skill, probes=probes, targets=targets, loader=(loaders or {}).get(b), profile=profile, via=via)
+        exp = expect(probes, targets, kind, skill, R, shown=shown[b], tie=PROFILE_TIES[profile])
+        wrong = (exact_mismatches(res, probes, targets, kind, shown[b], PROFILE_TIES[profile])
+                 if is_exact(skill) and profile in NOISY_PROFILES else None)
         rows.append(dict(benchmark=b, method=m, profile=profile, probes=len(probes), targets=len(targets),
-                         **check(res, exp, family=len(jobs))))
+                         **check(res, exp, probes, targets, skill, family=len(jobs), gates=PROFILE_GATES[profile], mismatches=wrong)))
     return pd.DataFrame(rows)
 
 def show_table(table: pd.DataFrame) -> pd.DataFrame:
@@ -288,6 +406,10 @@ def show_table(table: pd.DataFrame) -> pd.DataFrame:
             'expected_range',
             'z',
             'expected_tied_pct',
+            'tied_z',
+            'failed_z',
+            'choice0_z',
+            'mismatched',
             'inside',
         ]
     ].round(2)
@@ -304,7 +426,8 @@ def sweep_table(bench, method: str, skills: Sequence[Skill], probes=None, R: int
                 method=method,
                 noise=sk.noise,
                 n_samples=sk.n_samples,
-                **check(res, expect(probes, bench.targets, METHOD_KINDS[method][2], sk, R, shown=shown), family=len(skills))
+                **check(res, expect(probes, bench.targets, METHOD_KINDS[method][2], sk, R, shown=shown), probes, bench.targets, sk,
+                        family=len(skills))
             )
         )
     return pd.DataFrame(rows)
@@ -328,7 +451,7 @@ def main(argv=None) -> int:
     "The `align-nb-known-answer` command: every decision maker with the simulated backbone beside its independent expectation."
     from align_nb.benchmarks import load_benchmark
     ap = argparse.ArgumentParser(prog='align-nb-known-answer', description=main.__doc__)
-    ap.add_argument('--benchmark', default='helpsteer2', help="helpsteer2, opinionqa, naacl24 or itm (MIC needs your MIC.csv)")
+    ap.add_argument('--benchmark', nargs='+', default=['helpsteer2'], help="helpsteer2, opinionqa, naacl24 or itm (MIC needs your MIC.csv)")
     ap.add_argument('--n-probes', type=int, help='the first N probes (default: all)')
     ap.add_argument('--noise', type=float, default=20.0, help='score noise σ of the noisy backbone (points of 0-100)')
     ap.add_argument('--flip-rate', type=float, default=0.2, help='flip rate of the noisy backbone (choice methods)')
@@ -336,14 +459,17 @@ def main(argv=None) -> int:
     ap.add_argument('--profile', default='align-nb', choices=tuple(PROFILE_TIES),
                     help="whose prompts and rules the decision makers use (steerable-pluralism: its regressors; align-system: exact labels only)")
     a = ap.parse_args(argv)
-    bench = load_benchmark(a.benchmark)
-    if a.n_probes: bench = bench.model_copy(update=dict(probes=bench.probes[:a.n_probes]))
-    ok = True
-    skills = [(Skill(), 'exact labels (σ = 0)'), (Skill(noise=a.noise, flip_rate=a.flip_rate), f'σ = {a.noise:g}, flip rate {a.flip_rate:g}')]
-    for skill, what in skills[:2 if a.profile in NOISY_PROFILES else 1]:
-        table = known_answer_table({a.benchmark: bench}, skill, R=a.replicates, profile=a.profile)
-        print(f"\n## Simulated backbone, {what}: {len(bench.probes)} probes of {a.benchmark}, {len(bench.targets)} targets\n")
-        print(show_table(table).drop(columns='benchmark').to_markdown(index=False))
+    full = {b: load_benchmark(b) for b in a.benchmark}  # the runner draws its probes from the whole benchmark
+    benches = {b: x.model_copy(update=dict(probes=x.probes[:a.n_probes])) for b, x in full.items()} if a.n_probes else full
+    ok, stress = True, stress_skill(a.noise, a.flip_rate)
+    skills = [(Skill(), 'exact labels (σ = 0)', 'evaluate'),
+              (Skill(noise=a.noise, flip_rate=a.flip_rate), f'σ = {a.noise:g}, flip rate {a.flip_rate:g}', 'evaluate'),
+              (stress, f'{stress} — through the runner, as `align-nb run` runs it', 'runner')]
+    for skill, what, via in skills[:3 if a.profile in NOISY_PROFILES else 1]:
+        table = known_answer_table(full if via == 'runner' else benches, skill, R=a.replicates, profile=a.profile, via=via,
+                                   n_probes=a.n_probes)
+        print(f"\n## Simulated backbone, {what}: {', '.join(f'{p} probes of {b}' for b, p in dict(zip(table.benchmark, table.probes)).items())}\n")
+        print(show_table(table).to_markdown(index=False))
         ok &= bool(table.inside.all())
     print(
         '\nEvery decision maker is inside its expectation.'

@@ -3,7 +3,7 @@ import json, math
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, example, given, settings, strategies as st
 from pydantic import ValidationError
 
 from align_nb.alignment import AlignmentSpec
@@ -32,6 +32,31 @@ def test_correct_set_follows_a_permutation_of_choices(probe, target, rnd):
     before, after = correct_choices(probe, target), correct_choices(permuted, target)
     assert (before is None) == (after is None)
     if before is not None: assert sorted(order[i] for i in after) == before
+
+two_ways = Probe(id='p', domain='t', prompt='?',
+                 choices=[Choice(text='A', values=dict(a=0.5, b=0.5)), Choice(text='B', values=dict(a=0.1, b=1.0))])
+
+@given(probes, targets, st.sampled_from(['euclidean', 'l1']))
+@example(two_ways, Target(values=dict(a=1.0, b=1.0), name='t'), 'euclidean')  # Euclidean: A (0.71 < 0.9); L1: B (0.9 < 1.0)
+@example(two_ways, Target(values=dict(a=1.0, b=1.0), name='t'), 'l1')
+def test_correct_choices_are_the_closest_by_an_independent_count(probe, target, metric):
+    "The judge's correct set equals the closest choices computed here with plain Python (a missing label counts as 0.5)."
+    def dist(c):
+        gaps = [abs((c.values or {}).get(a, 0.5) - v) for a, v in target.values.items()]
+        return math.sqrt(sum(g * g for g in gaps)) if metric == 'euclidean' else sum(gaps)
+    d = [dist(c) for c in probe.choices]
+    best = [i for i, x in enumerate(d) if x <= min(d) + 1e-9]
+    assert correct_choices(probe, target, metric) == (None if len(best) == len(d) else best)
+
+@given(probes, targets, st.integers(0, 10**6))
+def test_a_tie_is_scored_by_its_choice(probe, target, k):
+    "A tied decision is correct exactly when the option it chose is one of the correct ones: a tie earns nothing by itself."
+    from align_nb.core import Decision
+    best = correct_choices(probe, target)
+    if best is None: return
+    choice = k % len(probe.choices)
+    row = score(Decision(probe_id=probe.id, choice=choice, tied=True), probe, target)
+    assert row['correct'] == float(choice in best) and row['tied']
 
 @given(probes, targets, st.integers(0, 10**6))
 def test_random_choice_is_valid_and_reproducible(probe, target, seed):
