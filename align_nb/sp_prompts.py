@@ -20,8 +20,8 @@ from .targets import load_target
 __all__ = ['SP', 'SP_TEMPLATES', 'SP_DESCRIPTIONS', 'SP_ADEPT_DESCRIPTIONS', 'BASELINE_SHOTS', 'NOT_PORTED', 'sp_descriptions',
            'multiple_choice', 'sp_lettered', 'sp_system_prompt', 'sp_user_prompt', 'sp_scores_schema_dict',
            'sp_scores_schema', 'sp_baseline_schema_dict', 'sp_baseline_schema', 'sp_example_prompts',
-           'sp_example_output', 'sp_examples', 'sp_turns', 'sp_example_indices', 'sp_example_turns',
-           'sp_unaligned_system_prompt', 'sp_baseline_system_prompt', 'sp_baseline_user_prompt',
+           'sp_example_output', 'sp_examples', 'sp_example_answers', 'sp_turns', 'sp_example_indices',
+           'sp_example_turns', 'sp_unaligned_system_prompt', 'sp_baseline_system_prompt', 'sp_baseline_user_prompt',
            'sp_baseline_example_prompts', 'sp_baseline_example_output', 'sp_baseline_example_indices',
            'sp_baseline_example_turns', 'check_sp_prompts']
 
@@ -121,17 +121,21 @@ def _similarities(similarity, query_text: str, texts: list[str]) -> list[float]:
     return values
 
 def sp_examples(query_text: str, attribute: str, pool: list[Probe], similarity, scale=100,
-                prompts: list[str] | None = None) -> list[tuple[int, str, dict, float]]:
-    "The reference's few-shot examples for `attribute`: (pool index, prompt, answer, similarity), one per score level, duplicates skipped (`prompts`: `sp_example_prompts` of the pool, when the caller keeps them)."
+                prompts: list[str] | None = None, answers: list[dict] | None = None) -> list[tuple[int, str, dict, float]]:
+    "The reference's few-shot examples for `attribute`: (pool index, prompt, answer, similarity), one per score level, duplicates skipped (`prompts`, `answers`: `sp_example_prompts` and `sp_example_answers` of the pool, when the caller keeps them)."
     idx = _labelled(pool, attribute)
     prompts = sp_example_prompts(pool, attribute) if prompts is None else prompts
-    answers = [sp_example_output(pool[i], attribute, scale) for i in idx]
+    answers = sp_example_answers(pool, attribute, scale) if answers is None else answers
     sims = _similarities(similarity, query_text, prompts)
     ranked, taken = _ranked(sims), []
     for level in sorted({r['score'] for a in answers for r in a.values()}):
         k = next(k for k in ranked if any(r['score'] == level for r in answers[k].values()))
         if all((prompts[k], answers[k]) != (prompts[t], answers[t]) for t in taken): taken.append(k)
     return [(idx[k], prompts[k], answers[k], sims[k]) for k in taken]
+
+def sp_example_answers(pool: list[Probe], attribute: str, scale=100) -> list[dict]:
+    "`sp_example_output` of each pool probe labelled with `attribute`, in pool order (as `sp_example_prompts` lists their prompts)."
+    return [sp_example_output(pool[i], attribute, scale) for i in _labelled(pool, attribute)]
 
 def sp_turns(examples) -> list[dict]:
     "Examples as chat turns: the prompt as the user's, the answer's Python repr as the assistant's."
