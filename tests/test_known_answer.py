@@ -36,6 +36,13 @@ def _outside(printed: str) -> list[str]:
     return out
 
 
+def _failing(table: pd.DataFrame) -> list[str]:
+    "The rows of a `known_answer_table` outside their expectation, with the numbers that decide."
+    return [f"{r.benchmark} {r.method} ({r.profile}): accuracy {r.accuracy:.2f} (expected {r.expected:.2f}), z {r.z:.2f}, "
+            f"tied z {r.tied_z:.2f}, failed z {r.failed_z:.2f}, choice-0 z {r.choice0_z:.2f}, mismatched {r.mismatched}"
+            for r in table[~table.inside].itertuples()]
+
+
 def test_the_papers_profiles(data_root, tmp_path):
     """Steerable Pluralism's regressors (its prompts, five-sample default, first-response ties: MIC's labels tie) and align-system's
     decision makers, exact."""
@@ -45,7 +52,7 @@ def test_the_papers_profiles(data_root, tmp_path):
     asys = known_answer_table({b: load_benchmark(b) for b in ('naacl24', 'itm')}, Skill(), n_probes=40, progress=False,
                               profile='align-system')
     both = pd.concat([sp, asys], ignore_index=True)
-    assert both.inside.all(), both[~both.inside].T
+    assert both.inside.all(), _failing(both)
     assert (sp.accuracy == 100).all() and (sp.mismatched == 0).all() and sp.tied_pct.max() > 1  # ties, broken to the first response
 
 
@@ -111,7 +118,7 @@ def test_failed_predictions_fail_their_decisions(data_root):
     valid sample, at the share the noise model gives, for every method."""
     benches = {b: load_benchmark(b) for b in ('naacl24', 'opinionqa')}
     t = known_answer_table(benches, Skill(invalid_rate=0.4), n_probes=40, progress=False, via='runner')
-    assert t.inside.all(), t[~t.inside].T
+    assert t.inside.all(), _failing(t)
     assert t[t.method != 'expected-score'].failed_pct.mean() > 2  # the failures the test is about (expected-score reads no JSON)
 
 
