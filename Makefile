@@ -23,7 +23,7 @@ ifneq ($(ALIGN_NB_REFERENCE),)
 export ALIGN_NB_REFERENCE
 endif
 
-.PHONY: setup demo test test-quick nbtest pytest chromium docs check-clean export readme clean
+.PHONY: setup demo test test-quick nbtest pytest mutants chromium docs check-clean export readme clean
 
 setup: $(VENV)/.installed
 
@@ -38,10 +38,11 @@ $(VENV)/.installed: pyproject.toml Makefile tools/llama_wheel.py
 	touch $@
 
 ## main job: oracle / random / analytic-random accuracy on every benchmark; every decision maker with the simulated
-## backbone beside its independent expectation (100 HelpSteer2 probes); then the HelpSteer2 reproduction (SmolLM2, 5 probes)
+## backbone beside its independent expectation (100 probes each of HelpSteer2, NAACL'24, ITM, OpinionQA: exact, noisy, and
+## samples/negatives/bias/invalid output through the runner); then the HelpSteer2 reproduction (SmolLM2, 5 probes)
 demo: setup
 	$(BIN)/align-nb-validate
-	$(BIN)/align-nb-known-answer --n-probes 100
+	$(BIN)/align-nb-known-answer --benchmark helpsteer2 naacl24 itm opinionqa --n-probes 100
 	$(BIN)/align-nb reproduce helpsteer2
 
 ## the whole test suite: every notebook, then pytest
@@ -51,9 +52,10 @@ test: setup nbtest pytest
 # spins a thread per CPU, and beside a second process on a 2-CPU machine every one of them ran 2-7x slower (08_llamacpp_engine:
 # 10 s alone, 69 s in the parallel phase). The reproduction notebooks (nbs/reproduce) are run by pytest through papermill, with small parameters.
 LLM_NBS = (0[789]|1[03478]|13c|21)_
+# `--flags slow` runs the cells marked `#| slow` too (pyproject's tst_flags): the known-answer page's live tables and sweeps.
 nbtest: setup
-	$(BIN)/nbdev-test --timing --n-workers 2 --skip-file-re '$(LLM_NBS)' --skip-folder-re '^reproduce$$'
-	$(BIN)/nbdev-test --timing --n-workers 1 --file-re '$(LLM_NBS)'
+	$(BIN)/nbdev-test --timing --flags slow --n-workers 2 --skip-file-re '$(LLM_NBS)' --skip-folder-re '^reproduce$$'
+	$(BIN)/nbdev-test --timing --flags slow --n-workers 1 --file-re '$(LLM_NBS)'
 
 # pytest likewise: the tests that need no model two at a time (a test file stays on one worker, so its module fixtures are built
 # once), then the `llm` tests one at a time
@@ -61,10 +63,20 @@ pytest: setup chromium
 	$(BIN)/pytest -q --durations=25 -m 'not llm' -n 2 --dist loadfile
 	$(BIN)/pytest -q --durations=25 -m llm
 
-## the inner loop: the notebooks that load no real model and pytest without its `llm` tests (`make test` runs everything)
+## the inner loop: the notebooks that load no real model, without their cells marked `#| slow`, and pytest without its `llm` tests
+## (`make test` runs everything)
+# the notebooks and pytest run side by side (two workers each): either alone leaves a core idle in its long tail
 test-quick: setup
-	$(BIN)/nbdev-test --n-workers 2 --skip-file-re '$(LLM_NBS)' --skip-folder-re '^reproduce$$'
-	$(BIN)/pytest -q -m 'not llm' -n 2 --dist loadfile
+	@$(BIN)/nbdev-test --timing --n-workers 2 --skip-file-re '$(LLM_NBS)' --skip-folder-re '^reproduce$$' > .test-quick-nbs.log 2>&1 & nbs=$$!; \
+	$(BIN)/pytest -q -m 'not llm' -n 2 --dist loadfile; py=$$?; \
+	wait $$nbs; nb=$$?; cat .test-quick-nbs.log; rm -f .test-quick-nbs.log; \
+	echo "test-quick: notebooks $$([ $$nb = 0 ] && echo passed || echo FAILED), pytest $$([ $$py = 0 ] && echo passed || echo FAILED)"; \
+	[ $$nb = 0 ] && [ $$py = 0 ]
+
+## the mutation table: each bug of tools/mutants.py applied alone to a copy of the tree, the test it names run there (it must fail);
+## writes bench/results/mutants.{csv,md}, which the known_answer page shows. Not part of `make test`: about 15 minutes here
+mutants: setup
+	$(BIN)/python tools/mutants.py
 
 ## Debian's Chromium for the real-browser test (tests/test_browser.py); Playwright drives it, it never downloads a browser
 chromium:

@@ -14,7 +14,6 @@ import numpy as np
 import yaml
 from scipy.integrate import trapezoid
 from scipy.spatial.distance import jensenshannon
-from sklearn.neighbors import KernelDensity
 
 from .core import DataError
 
@@ -46,6 +45,7 @@ class KdeData:
 
 @functools.lru_cache(maxsize=4096)
 def _fit(kde: KdeData) -> KernelDensity:
+    from sklearn.neighbors import KernelDensity  # here, not at import: scikit-learn takes half a second to load
     x = np.asarray(kde.samples, dtype=float).reshape(len(kde.samples), -1)
     return KernelDensity(kernel=kde.kernel, bandwidth=kde.bandwidth).fit(x)
 

@@ -39,28 +39,34 @@ def seconds(clock: str) -> float:
     "`/usr/bin/time`'s `h:mm:ss` or `m:ss.ss` in seconds."
     return sum(float(x) * 60 ** i for i, x in enumerate(reversed(clock.split(':'))))
 
-def code_cells(commit: str | None) -> int:
-    "Code cells nbdev-test executes at `commit` (working tree when None): every notebook outside nbs/reproduce, less `notest` cells."
+def notebooks(commit: str | None):
+    "(name, cells) of every notebook outside nbs/reproduce at `commit` (the working tree when None)."
     names = subprocess.run(['git', 'ls-files', 'nbs/*.ipynb'] if commit is None else ['git', 'ls-tree', '-r', '--name-only', commit, 'nbs'],
                            cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
-    n = 0
     for name in names:
         if not name.endswith('.ipynb') or name.startswith('nbs/reproduce/'): continue
         text = (ROOT / name).read_text() if commit is None else subprocess.run(
             ['git', 'show', f'{commit}:{name}'], cwd=ROOT, capture_output=True, text=True, check=True).stdout
-        for c in json.loads(text)['cells']:
-            src = ''.join(c['source'])
-            n += c['cell_type'] == 'code' and not re.search(r'^#\|\s*notest', src, re.M)
-    return n
+        yield name, json.loads(text)['cells']
+
+def code_cells(commit: str | None, skip: str = 'notest', only: str | None = None) -> int:
+    "Code cells nbdev-test executes at `commit`, less the cells flagged `skip` (a regex), in the notebooks whose file name matches `only`."
+    return sum(c['cell_type'] == 'code' and not re.search(rf'^#\|\s*(?:{skip})\b', ''.join(c['source']), re.M)
+               for name, cells in notebooks(commit) if only is None or re.match(only, Path(name).name) for c in cells)
+
+def llm_cells(commit: str | None) -> int:
+    "Code cells (not `notest`, not `slow`) of the notebooks the Makefile's LLM_NBS names, which `make test-quick` leaves out."
+    return code_cells(commit, 'notest|slow', re.search(r"^LLM_NBS = (.+)$", (ROOT / 'Makefile').read_text(), re.M)[1])
 
 def read(folder: Path) -> dict:
     "The timings of one run's saved logs."
     nb = (folder / 'nbtest.log').read_text() if (folder / 'nbtest.log').exists() else ''
     py = (folder / 'pytest.log').read_text() if (folder / 'pytest.log').exists() else ''
     status = (folder / 'status').read_text() if (folder / 'status').exists() else ''
+    quick = wall_clocks((folder / 'quick.log').read_text()) if (folder / 'quick.log').exists() else []  # `make test-quick`, timed
     total = re.search(r'^total (\d+) s$', status, re.M)  # the whole `.ci/run` sequence, set-up and check-clean included
     return dict(nb=notebook_times(nb), tests=test_times(py), wall=wall_clocks(nb) + wall_clocks(py), counts=pytest_counts(py),
-                ci=f"{int(total[1]) / 60:.1f} min" if total else '–')
+                ci=f"{int(total[1]) / 60:.1f} min" if total else '–', quick=quick[-1] if quick else '–')
 
 def table(rows: list[tuple], head: tuple) -> str:
     "A markdown table."
@@ -84,6 +90,9 @@ def main(argv=None):
                     ('notebook seconds, summed', f"{sum(b['nb'].values()):.0f}", f"{sum(f['nb'].values()):.0f}"),
                     ('notebooks timed', len(b['nb']), len(f['nb'])),
                     ('notebook code cells executed', code_cells(a.before_commit), code_cells(a.after_commit)),
+                    ('`make test-quick`, warm (notebooks without `#| slow` cells, pytest without `llm` tests)', b['quick'], f['quick']),
+                    ('notebook code cells `make test-quick` executes (LLM notebooks and `#| slow` cells left out)', '–',
+                     code_cells(a.after_commit, 'notest|slow') - llm_cells(a.after_commit)),
                     ('pytest', b['counts'], f['counts'])], ('', 'before', 'after')), '']
     names = sorted(set(b['nb']) | set(f['nb']), key=lambda n: -max(b['nb'].get(n, 0), f['nb'].get(n, 0)))
     parts += ['## Notebooks (seconds)', '', table([(n, b['nb'].get(n, '–'), f['nb'].get(n, '–')) for n in names], ('notebook', 'before', 'after')), '']
