@@ -90,8 +90,8 @@ def main(argv=None):
                     ('notebook seconds, summed', f"{sum(b['nb'].values()):.0f}", f"{sum(f['nb'].values()):.0f}"),
                     ('notebooks timed', len(b['nb']), len(f['nb'])),
                     ('notebook code cells executed', code_cells(a.before_commit), code_cells(a.after_commit)),
-                    ('`make test-quick`, warm (notebooks without `#| slow` cells, pytest without `llm` tests)', b['quick'], f['quick']),
-                    ('notebook code cells `make test-quick` executes (LLM notebooks and `#| slow` cells left out)', '–',
+                    ('`make test-quick`, warm (notebooks without their cells flagged slow, pytest without `llm` tests)', b['quick'], f['quick']),
+                    ('notebook code cells `make test-quick` executes (LLM notebooks and cells flagged slow left out)', '–',
                      code_cells(a.after_commit, 'notest|slow') - llm_cells(a.after_commit)),
                     ('pytest', b['counts'], f['counts'])], ('', 'before', 'after')), '']
     names = sorted(set(b['nb']) | set(f['nb']), key=lambda n: -max(b['nb'].get(n, 0), f['nb'].get(n, 0)))
