@@ -10,7 +10,7 @@ import pytest
 from align_nb.benchmarks import load_benchmark, load_mic
 from align_nb.core import Target
 from align_nb.known_answer import (CHOICE_METHODS, METHOD_KINDS, Skill, check, exact_mismatches, expect,
-                                   known_answer_table, main, measure, stress_skill)
+                                   known_answer_table, main, measure)
 from align_nb.simulated import Shown, SimulatedEngine
 from align_nb.synthetic_raw import make_synthetic_mic
 
