@@ -18,10 +18,11 @@ from .simulated import Shown, blind_pick, target_pick
 
 # %% auto #0
 __all__ = ['TOL', 'REGRESSION_METHODS', 'CHOICE_METHODS', 'METHOD_KINDS', 'GATES', 'FEW_SHOT_BENCHMARKS', 'PROFILE_TIES',
-           'PROFILE_METHODS', 'NOISY_PROFILES', 'PROFILE_GATES', 'labels_of', 'closest_pick', 'first_strictly_closest',
-           'correct_set', 'Skill', 'stress_skill', 'is_exact', 'discretised_mean', 'simulate_predictions',
-           'Expectation', 'expect', 'run_rows', 'measure', 'score_decisions', 'exact_mismatches', 'check',
-           'profile_targets', 'known_answer_table', 'show_table', 'sweep_table', 'plot_sweep', 'main']
+           'PROFILE_METHODS', 'NOISY_PROFILES', 'PROFILE_GATES', 'labels_of', 'nearest', 'closest_pick',
+           'first_strictly_closest', 'correct_set', 'Skill', 'stress_skill', 'is_exact', 'discretised_mean',
+           'simulate_predictions', 'Expectation', 'expect', 'run_rows', 'measure', 'score_decisions',
+           'exact_mismatches', 'check', 'profile_targets', 'known_answer_table', 'show_table', 'sweep_table',
+           'plot_sweep', 'main']
 
 # %% ../nbs/23_known_answer.ipynb #3e1e67d1
 TOL = 1e-9  # distances this close count as equal, on both sides of the comparison
@@ -32,10 +33,14 @@ def labels_of(probe: Probe, attributes: Sequence[str]) -> np.ndarray:
         len(probe.choices), len(attributes)
     )
 
+def nearest(values: np.ndarray, target: np.ndarray) -> np.ndarray:
+    "For values (..., choices, k): which choices are closest (Euclidean, within `TOL`) to `target`."
+    d = np.sqrt(((values - target) ** 2).sum(-1))
+    return d <= d.min(-1, keepdims=True) + TOL
+
 def closest_pick(values: np.ndarray, target: np.ndarray, rng: np.random.Generator | None = None) -> tuple[np.ndarray, np.ndarray]:
     "For values (..., choices, k): a choice closest (Euclidean) to `target` — drawn uniformly among the tied ones with `rng`, else the first — and whether others tie with it."
-    d = np.sqrt(((values - target) ** 2).sum(-1))
-    near = d <= d.min(-1, keepdims=True) + TOL
+    near = nearest(values, target)
     return (near.argmax(-1) if rng is None else (near * rng.random(near.shape)).argmax(-1)), near.sum(-1) > 1
 
 def first_strictly_closest(values: np.ndarray, target: np.ndarray) -> tuple[int, bool]:
@@ -46,8 +51,7 @@ def first_strictly_closest(values: np.ndarray, target: np.ndarray) -> tuple[int,
 def correct_set(probe: Probe, target: Target) -> np.ndarray | None:
     "Boolean mask of the correct choices of `probe` under `target`, or None when the target does not score the probe."
     if not any(a in (c.values or {}) for c in probe.choices for a in target.values): return None
-    d = np.sqrt(((labels_of(probe, list(target.values)) - np.array(list(target.values.values()))) ** 2).sum(-1))
-    near = d <= d.min() + TOL
+    near = nearest(labels_of(probe, list(target.values)), np.array(list(target.values.values())))
     return None if near.all() else near
 
 # %% ../nbs/23_known_answer.ipynb #7ae141c0
@@ -235,11 +239,10 @@ def _sampling(kind: str, skill: Skill, temperature: float | None) -> dict:
     return out
 
 def run_rows(run_dir) -> pd.DataFrame:
-    "A run's decisions read straight from its `results.jsonl`, no metric in between: probe_id, target, choice, tied, failed."
-    import json
-    from pathlib import Path
+    "A run's decisions as `runner.read_results` reads its `results.jsonl`, no metric in between: probe_id, target, choice, tied, failed."
+    from align_nb.runner import read_results
     rows = [dict(probe_id=r['probe_id'], target=t, choice=d.get('choice'), tied=bool(d.get('tied')), failed=bool(d.get('error')))
-            for r in map(json.loads, (Path(run_dir) / 'results.jsonl').read_text().splitlines()) for t, d in r['decisions'].items()]
+            for r in read_results(run_dir) for t, d in r['decisions'].items()]
     return pd.DataFrame(rows, columns=['probe_id', 'target', 'choice', 'tied', 'failed'])
 
 def measure(bench, method: str, skill: Skill = Skill(), probes: Sequence[Probe] | None = None, targets: Sequence[Target] | None = None,
@@ -299,13 +302,12 @@ def exact_mismatches(rows: pd.DataFrame, probes: Sequence[Probe], targets: Seque
         view = (shown.alone if method == 'per-response' else shown)(p, names)  # every attribute at once, then each target's
         for t in targets:
             if correct_set(p, t) is None: continue
-            r, vals = got.get((p.id, t.name)), view[:, [names.index(a) for a in t.values]]
+            r, vals, tv = got.get((p.id, t.name)), view[:, [names.index(a) for a in t.values]], np.array(list(t.values.values()))
             if method in REGRESSION_METHODS and tie == 'first':
-                i, tie_flag = first_strictly_closest(discretised_mean(vals, 0), np.array(list(t.values.values())))
+                i, tie_flag = first_strictly_closest(discretised_mean(vals, 0), tv)
                 allowed = [i]
             elif method in REGRESSION_METHODS:
-                d = np.sqrt(((discretised_mean(vals, 0) - np.array(list(t.values.values()))) ** 2).sum(-1))
-                best = np.flatnonzero(d <= d.min() + TOL)
+                best = np.flatnonzero(nearest(discretised_mean(vals, 0), tv))
                 allowed, tie_flag = best.tolist(), len(best) > 1
             else:
                 high = [1.0 if v >= 0.5 else 0.0 for v in t.values.values()]
