@@ -196,7 +196,7 @@ class AlignSystemRun:
         self.target = target or self._target(records, hydra)
         scores = self.folder / 'scores.json'
         self.scores = json.loads(scores.read_text(encoding='utf-8')) if scores.is_file() else None  # the run's own scoring, shown beside
-        self.probes, self.decisions, self.notes = {}, {}, []
+        self.probes, self.decisions, self.notes, self.records = {}, {}, [], {}  # records: each probe id's index in input_output.json
         for i, rec in enumerate(records): self._read(i, rec, path)
 
     def _target(self, records: list, hydra: Path):
@@ -214,17 +214,20 @@ class AlignSystemRun:
         if not isinstance(inp, dict) or not isinstance(inp.get('choices'), list): raise DataError(path, i, 'expected input.choices')
         labels = rec.get('label') or [c.get('kdma_association') or {} for c in inp['choices']]
         if len(labels) != len(inp['choices']): raise DataError(path, i, f"{len(labels)} labels for {len(inp['choices'])} choices")
+        out, info = rec.get('output') or {}, rec.get('choice_info') or {}
+        given = info.get('probe_id') if isinstance(info, dict) else None  # align_nb's export: the probe's id, the same in every target's folder
+        pid = given if isinstance(given, str) and given else f"{self.folder.name}/{i:04d}"
+        if pid in self.records: raise DataError(path, i, f"choice_info.probe_id {pid!r} repeats record {self.records[pid]}'s (a run holds each probe once)")
+        self.records[pid] = i
         keep = [j for j, l in enumerate(labels) if l and any(a in l for a in self.target.attributes)]
         if len(keep) < 2:
             self.notes.append(f"{path}: record {i}: fewer than 2 choices labelled with {self.target.attributes}; left out")
             return
         text = inp.get('state') or (inp.get('full_state') or {}).get('unstructured') or ''
-        pid = f"{self.folder.name}/{i:04d}"
         texts = [c.get('unstructured') or f'choice {j}' for j, c in enumerate(inp['choices'])]
         choices = [Choice(text=texts[j], values={a: float(v) for a, v in labels[j].items()}) for j in keep]
         self.probes[pid] = parse(Probe, dict(id=pid, domain='triage', prompt=text or pid, choices=choices, state=inp.get('full_state'),
                                              meta=dict(scenario_id=inp.get('scenario_id'), actions=inp['choices'])), path, i)
-        out, info = rec.get('output') or {}, rec.get('choice_info') or {}
         pred = info.get('predicted_kdma_values') or {}
         samples = [{a: [float(x) for x in (v if isinstance(v, list) else [v])] for a, v in pred[c.text].items()} for c in choices] \
             if all(c.text in pred for c in choices) else None

@@ -68,7 +68,7 @@ def _record_keys(a: AlignSystemRun) -> dict[str, str]:
     records = json.loads((a.folder / 'input_output.json').read_text(encoding='utf-8'))
     out, seen = {}, {}
     for pid, p in a.probes.items():
-        info = records[int(pid.rsplit('/', 1)[1])].get('choice_info') or {}  # AlignSystemRun names record i `<folder>/<i:04d>`
+        info = records[a.records[pid]].get('choice_info') or {}
         key = info.get('probe_id') or f"{p.meta.get('scenario_id') or 'scenario'}/{content_key(p.prompt, [c.text for c in p.choices])[:12]}"
         seen[key] = seen.get(key, 0) + 1
         out[pid] = key if seen[key] == 1 else f"{key}#{seen[key]}"  # a record repeated in one run stays its own probe
