@@ -17,8 +17,8 @@ from tqdm.auto import tqdm
 
 import align_nb.baselines  # registers the learned baselines' kinds beside those of adms
 from .adms import ADM_KINDS, adm_defaults, adm_kind, check_adm_params, make_adm
-from .alignment import (PROFILES, AlignmentSpec, DistributionTarget, align_decision, correct_options, decision_preds,
-                                read_target_file, target_label)
+from .alignment import (PROFILES, AlignmentSpec, DistributionTarget, align_decision, alignment_target, correct_options,
+                                decision_preds, read_target_file, simplest, target_label)
 from .core import Decision, Probe, Target, did_you_mean, explain_errors, append_line, name_list, read_jsonl, read_yaml, write_atomic
 from .benchmarks import BENCHMARKS, Benchmark, load_benchmark
 from .backbones import EngineConfig, engine_config, load_engine
@@ -28,10 +28,10 @@ from .relevance import LLMRelevance, oracle_relevance
 from .targets import check_target
 
 # %% auto #0
-__all__ = ['StrictModel', 'ADMSpec', 'ExperimentConfig', 'read_yaml_mapping', 'load_config', 'select_probes',
-           'experiment_targets', 'select_targets', 'build_adm', 'config_changes', 'read_results', 'supported_targets',
-           'chunk_size', 'run_experiment', 'request_plan', 'recorded_config', 'run_config', 'target_labels',
-           'run_decisions', 'score_run']
+__all__ = ['StrictModel', 'ADMSpec', 'ExperimentConfig', 'read_yaml_mapping', 'inline_targets', 'load_config', 'select_probes',
+           'experiment_targets', 'select_targets', 'PromptEdits', 'build_adm', 'config_changes', 'read_results',
+           'supported_targets', 'chunk_size', 'run_experiment', 'request_plan', 'recorded_config', 'run_config',
+           'target_labels', 'run_decisions', 'score_run']
 
 # %% ../nbs/15_runner.ipynb #7046ad7f
 class StrictModel(BaseModel):
@@ -62,6 +62,8 @@ class ExperimentConfig(StrictModel):
     targets: list[str] | None = None      # target names; None: every target of the benchmark (none when target_files are given)
     # targets of your own: point or density, align_nb's or align-system's format (alignment.read_target_file)
     target_files: list[str] = []
+    # targets written in the config, each as align-system's alignment_target mapping (id, kdma_values): point, density or random effects
+    alignment_targets: list[dict[str, Any]] = []
     # whose method: the papers' code (steerable-pluralism, align-system) or align_nb's own;
     # None: the benchmark's paper's (`default_profile`)
     profile: Literal[PROFILES] | None = None
@@ -70,6 +72,9 @@ class ExperimentConfig(StrictModel):
     engine: EngineConfig | None = None
     seed: int = 0                         # the decision maker's randomness: option orders, sampling, tie breaks
     probe_seed: int = 0                   # picks the n_probes sample: fixed, so runs that differ only in `seed` decide the same probes
+    probe_ids: list[str] | None = None    # these probes of the benchmark (kept in its order) instead of all or a sample
+    # system messages replaced before they are sent: each key a system message as the profile writes it, its value what is sent instead
+    prompt_edits: dict[str, str] = {}
 
     @model_validator(mode='before')
     @classmethod
@@ -116,6 +121,12 @@ class ExperimentConfig(StrictModel):
     def _no_wasted_work(self):
         "Refuse settings that pay for model calls (or an example pool) and throw them away; warn where some samples may repeat."
         kind, p = self.adm.kind, adm_defaults(self.adm.kind, self.profile, self.adm.params.get('few_shot')) | self.adm.params
+        if self.probe_ids is not None and self.n_probes is not None:
+            raise ValueError("n_probes samples probes and probe_ids names them: give one of the two")
+        if self.prompt_edits and not adm_kind(kind).engine:
+            raise ValueError(f"prompt_edits: the {kind} decision maker sends no prompts to edit: leave prompt_edits out")
+        if same := [k for k, v in self.prompt_edits.items() if k == v]:
+            raise ValueError(f"prompt_edits: {len(same)} edit(s) send the system message unchanged ({same[0][:60]!r}…): leave them out")
         if self.alignment.relevance == 'llm' and not adm_kind(kind).engine:
             raise ValueError(
                 f"alignment.relevance: llm asks the decision maker's backbone, and the {kind} decision maker has none: use oracle"
@@ -154,6 +165,14 @@ def read_yaml_mapping(path: str | Path, what: str = 'config') -> dict:
     if not isinstance(raw, dict): raise ValueError(f"{path}: expected a mapping of {what} keys, got {type(raw).__name__}")
     return raw
 
+def inline_targets(cfg: ExperimentConfig, attributes=None) -> list:
+    "The targets `cfg.alignment_targets` writes out (checked against `attributes` where given)."
+    out = []
+    for i, d in enumerate(cfg.alignment_targets):
+        t = simplest(alignment_target(d, f'config: alignment_targets.{i}', f'target{i}'))
+        out.append(check_target(t, attributes, f'config: alignment_targets.{i}') if attributes is not None else t)
+    return out
+
 def load_config(spec: str | Path | dict, overrides: list[str] = ()) -> ExperimentConfig:
     "An `ExperimentConfig` from a YAML file or dict, with `key.sub=value` overrides (values parsed as YAML)."
     raw = json.loads(json.dumps(spec)) if isinstance(spec, dict) else read_yaml_mapping(spec)
@@ -174,6 +193,7 @@ def load_config(spec: str | Path | dict, overrides: list[str] = ()) -> Experimen
         raise ValueError(f"{_blame([err['loc'] for err in e.errors()], src, overrides)}: {explain_errors(e, ExperimentConfig)}") from None
     except ValueError as e: raise ValueError(f"{_blame([('engine',)], src, overrides)}: {e}") from None  # an engine's short name
     for f in cfg.target_files: read_target_file(f)  # a bad or pickled target file is refused here, before anything runs
+    inline_targets(cfg)
     return cfg
 
 # %% ../nbs/15_runner.ipynb #5116abea
@@ -185,16 +205,23 @@ def _blame(locs: list[tuple], src, overrides) -> str:
     return f"override {', '.join(dict.fromkeys(hit))}" if all(hit) else f"{src}: invalid config"
 
 # %% ../nbs/15_runner.ipynb #7e0dada7
-def select_probes(bench: Benchmark, n: int | None, seed: int) -> list[Probe]:
-    "All probes of `bench`, or a seeded sample of `n` kept in benchmark order."
+def select_probes(bench: Benchmark, n: int | None, seed: int, ids: list[str] | None = None) -> list[Probe]:
+    "All probes of `bench`, a seeded sample of `n`, or the probes named in `ids`, kept in benchmark order."
+    if ids is not None:
+        known = {p.id for p in bench.probes}
+        if missing := [i for i in ids if i not in known]:
+            raise KeyError(f"{bench.name} has no probe {', '.join(repr(i) + did_you_mean(i, known) for i in missing[:3])}"
+                           f"{f' (and {len(missing) - 3} more)' if len(missing) > 3 else ''}: probe_ids names probes by their id")
+        return [p for p in bench.probes if p.id in set(ids)]
     if n is None or n >= len(bench.probes): return list(bench.probes)
     keep = set(random.Random(seed).sample(range(len(bench.probes)), n))
     return [p for i, p in enumerate(bench.probes) if i in keep]
 
 def experiment_targets(cfg: ExperimentConfig, bench: Benchmark) -> list:
     "The experiment's targets: the benchmark's named in `cfg.targets` (all, unless `target_files` are given) and those of `target_files`, checked against the benchmark's attributes."
-    named = select_targets(bench, cfg.targets) if cfg.targets is not None or not cfg.target_files else []
+    named = select_targets(bench, cfg.targets) if cfg.targets is not None or not (cfg.target_files or cfg.alignment_targets) else []
     own = [check_target(read_target_file(f), bench.attribute_names, f) for f in cfg.target_files]
+    own += inline_targets(cfg, bench.attribute_names)
     clash = sorted({t.name for t in own} & {t.name for t in named}) or sorted(
         n for n in {t.name for t in own} if [t.name for t in own].count(n) > 1
     )
@@ -211,6 +238,31 @@ def select_targets(bench: Benchmark, names: list[str] | None) -> list[Target]:
                        f"its targets: {name_list(sorted(by_name))}; leave targets out for all of them")
     return [by_name[n] for n in names]
 
+class PromptEdits:
+    "An engine wrapper that sends every request with its system messages replaced as `edits` says (`ExperimentConfig.prompt_edits`), and counts the requests it edited."
+    def __init__(self, engine, edits: dict[str, str]):
+        self.engine, self.edits, self.edited = engine, dict(edits), 0
+
+    def __getattr__(self, name): return getattr(self.engine, name)
+
+    def edit(self, prompt):
+        "`prompt` with its system messages replaced (a plain-text prompt has none and is sent as it is)."
+        if isinstance(prompt, str) or not any(m['role'] == 'system' and m['content'] in self.edits for m in prompt): return prompt
+        self.edited += 1
+        return [dict(m, content=self.edits[m['content']]) if m['role'] == 'system' and m['content'] in self.edits else m for m in prompt]
+
+    def generate_json(self, prompts, *args, **kwargs):
+        "The engine's `generate_json` on the edited prompts."
+        return self.engine.generate_json([self.edit(p) for p in prompts], *args, **kwargs)
+
+    def option_logprobs(self, prompt, *args, **kwargs):
+        "The engine's `option_logprobs` on the edited prompt."
+        return self.engine.option_logprobs(self.edit(prompt), *args, **kwargs)
+
+    def next_token_logprobs(self, prompt, *args, **kwargs):
+        "The engine's `next_token_logprobs` on the edited prompt."
+        return self.engine.next_token_logprobs(self.edit(prompt), *args, **kwargs)
+
 def build_adm(cfg: ExperimentConfig, bench: Benchmark, engine=None, cache=True):
     "The decision maker `cfg.adm` describes (`adms.make_adm`), with the train split and an engine (`engine`, or a new one from `cfg.engine` with `cache`) where its kind needs them."
     kind, params = adm_kind(cfg.adm.kind), cfg.adm.params
@@ -224,6 +276,7 @@ def build_adm(cfg: ExperimentConfig, bench: Benchmark, engine=None, cache=True):
         if cfg.engine is None: raise ValueError(f"the {kind.name!r} decision maker needs an `engine` in the config")
         engine = load_engine(cfg.engine, cache=cache, benchmark=bench)  # a simulated backbone knows the experiment's own benchmark
     if train is not None and hasattr(engine, 'know_examples'): engine.know_examples(train)  # the instrument reads few-shot examples' labels
+    if cfg.prompt_edits and kind.engine: engine = PromptEdits(engine, cfg.prompt_edits)
     return make_adm(kind.name, params, bench.attributes, cfg.seed, engine if kind.engine else None, train, cfg.rule)
 
 # %% ../nbs/15_runner.ipynb #15de91aa
@@ -364,7 +417,7 @@ def run_experiment(
         raise ValueError(f"{run_dir} holds a run of another config ({config_changes(_resolved(meta['config']), resolved)}): "
                          "use a new directory, or that run's config to resume it")
     bench = load_benchmark(cfg.benchmark, **cfg.loader)
-    probes = select_probes(bench, cfg.n_probes, cfg.probe_seed)
+    probes = select_probes(bench, cfg.n_probes, cfg.probe_seed, cfg.probe_ids)
     targets = _run_targets(cfg, bench, meta)
     if meta is None and (refused := supported_targets(cfg, bench)[1]):  # before anything is written
         name, why = next(iter(refused.items()))
@@ -428,6 +481,9 @@ def run_experiment(
             )
             bar.update()
     bar.close()
+    if todo and isinstance(getattr(adm, 'engine', None), PromptEdits) and not adm.engine.edited:
+        warnings.warn("prompt_edits: no request had one of the edited system messages, so nothing was edited: copy a system message "
+                      "exactly as the run's prompts show it (align-nb run --dry-run, or the steering explorer's prompts)", stacklevel=2)
     return run_dir
 
 # %% ../nbs/15_runner.ipynb #ded7cd47
