@@ -6,12 +6,14 @@ Docs: https://align-nb.github.io/align_nb/steering.html.md"""
 
 # %% ../nbs/17_steering.ipynb #ee6691ff
 from __future__ import annotations
-import hashlib, html, inspect, io, json, threading, time
+import base64, difflib, hashlib, html, inspect, io, json, tempfile, textwrap, threading, time, zipfile
 from pathlib import Path
 
 import ipywidgets as W
 from fastcore.basics import patch
 import numpy as np
+import pandas as pd
+import yaml
 from pydantic import BaseModel
 
 from .core import Choice, Decision, Probe, Target, parse, write_atomic
@@ -21,11 +23,16 @@ from .backbones import SHORTCUTS, engine_config, load_engine
 from .prompts import letters
 from .adms import ADM_KINDS, adm_kind
 from .alignment import PROFILES
-from .runner import ADMSpec, ExperimentConfig, build_adm
+from .runner import ADMSpec, ExperimentConfig, build_adm, config_changes, inline_targets, load_config
+from .align_io import _folder_name, _record, _target_entries, is_align_system_run, read_align_system_run
+from .results_explorer import backbone_name, find_runs
 
 # %% auto #0
-__all__ = ['SCORE_LABELS', 'custom_probe', 'PromptRecorder', 'prompt_text', 'SteeringRun', 'save_history', 'load_history',
-           'answer_text', 'resteer', 'run_rule', 'prediction_chart', 'SteeringExplorer']
+__all__ = ['SCORE_LABELS', 'RUN_COLUMNS', 'FILTERABLE', 'custom_probe', 'PromptRecorder', 'prompt_text', 'SteeringRun',
+           'save_history', 'load_history', 'answer_text', 'resteer', 'run_rule', 'prediction_chart', 'target_config',
+           'config_dict', 'config_yaml', 'edited_config', 'edit_summary', 'save_run_config', 'diff_lines', 'diff_html',
+           'run_row', 'runs_frame', 'select_runs', 'runs_html', 'run_key', 'session_zip', 'read_session',
+           'SteeringExplorer']
 
 # %% ../nbs/17_steering.ipynb #66bd4b10
 def custom_probe(scenario: str, options: str | list[str], domain: str = 'custom') -> Probe:
@@ -38,14 +45,20 @@ def custom_probe(scenario: str, options: str | list[str], domain: str = 'custom'
 
 # %% ../nbs/17_steering.ipynb #ce301b76
 class PromptRecorder:
-    "An engine wrapper that passes every call through and keeps each distinct prompt sent."
+    "An engine wrapper that passes every call through and keeps each distinct prompt sent, and each distinct system message."
     def __init__(self, engine):
-        self.engine, self.prompts = engine, []
+        self.engine, self.prompts, self.systems = engine, [], []
 
     def __getattr__(self, name): return getattr(self.engine, name)
 
     def _keep(self, prompt):
         if prompt not in self.prompts: self.prompts.append(prompt)
+        for m in [] if isinstance(prompt, str) else prompt:
+            if m['role'] == 'system' and m['content'] not in self.systems: self.systems.append(m['content'])
+
+    def clear(self):
+        "Forget the prompts kept so far (a new run starts)."
+        self.prompts.clear(); self.systems.clear()
 
     def generate_json(self, prompts, *args, **kwargs):
         "The engine's `generate_json`, keeping `prompts`."
@@ -80,6 +93,10 @@ class SteeringRun(BaseModel):
     completion_tokens: int = 0
     seed: int = 0                # the decision maker's seed and tie rule: a re-decision breaks ties as it would
     tie_break: str = 'random'
+    config: dict = {}            # the run as a config `align-nb run` accepts (empty for a run read from an align-system folder)
+    system_prompts: list[str] = []  # the distinct system messages it sent, as sent: a column edits them
+    edited: str = ''             # what an edited column changed from the column it was edited from
+    raw_output: str = ''         # the decision's raw model output, as text (cut at 4,000 characters)
 
 def save_history(runs: list[SteeringRun], path: str | Path) -> Path:
     "Write `runs` to `path` as a JSON list (atomically: a crash never leaves half a file)."
@@ -177,6 +194,181 @@ def _target_text(t) -> str: return ', '.join(f"{a} {_value_text(v)}" for a, v in
 
 def _rule_name(spec: AlignmentSpec) -> str: return f"{spec.function}, {spec.mode}, {spec.selection}"
 
+# %% ../nbs/17_steering.ipynb #2a0e3455
+def target_config(target) -> dict:
+    "`target` as align-system's alignment_target mapping (id, kdma_values): an entry of a config's `alignment_targets`."
+    return dict(id=target.name or 'explorer', kdma_values=_target_entries(target))
+
+def config_dict(cfg: ExperimentConfig) -> dict:
+    "`cfg` as the plain mapping a column shows and saves (its unset keys left out)."
+    return cfg.model_dump(mode='json', exclude_none=True)
+
+def config_yaml(run: SteeringRun) -> str:
+    "The run's config as YAML, which `align-nb run` accepts."
+    if not run.config: raise ValueError(f"{run.adm} was read from an align-system folder and has no align_nb config to show or re-run")
+    return yaml.safe_dump(run.config, sort_keys=False, allow_unicode=True, width=100)
+
+def edited_config(run: SteeringRun, text: str, system_prompts: dict[str, str] | None = None) -> ExperimentConfig:
+    "The config `text` (YAML) gives, with each system message `run` sent (a key of `system_prompts`) replaced by its value; a `ValueError` says what is wrong."
+    try: raw = yaml.safe_load(text)
+    except yaml.YAMLError as e: raise ValueError(f"invalid YAML: {' '.join(str(e).split())}") from None
+    if not isinstance(raw, dict): raise ValueError(f"the config must be a YAML mapping of config keys, got {type(raw).__name__}")
+    edits = dict(raw.get('prompt_edits') or {})
+    original = {v: k for k, v in edits.items()}  # a message this run sent already edited: the edit replaces the profile's original
+    for sent, new in (system_prompts or {}).items():
+        first = original.get(sent, sent)
+        if new == first: edits.pop(first, None)
+        elif new != sent: edits[first] = new
+    raw = {k: v for k, v in raw.items() if k != 'prompt_edits'} | (dict(prompt_edits=edits) if edits else {})
+    return load_config(raw)
+
+def edit_summary(old: dict, new: dict) -> str:
+    "What an edit changed, in a line: the system prompts it edited, counted, and every other key as `key: old → new`."
+    pe = lambda c: c.get('prompt_edits') or {}
+    n = sum(pe(new).get(k) != v for k, v in pe(old).items()) + len(set(pe(new)) - set(pe(old)))
+    rest = config_changes(*({k: v for k, v in c.items() if k != 'prompt_edits'} for c in (old, new)))
+    return '; '.join(([f"system prompt{'s' * (n != 1)} edited ({n})"] if n else []) + ([rest] if rest else [])) or 'nothing changed'
+
+def save_run_config(run: SteeringRun, path: str | Path) -> Path:
+    "Write the run's config to `path` as YAML for `align-nb run` (a typed scenario, no benchmark probe, cannot be)."
+    if not run.config.get('probe_ids'):
+        raise ValueError("this column decided a typed scenario, which is no benchmark probe, so `align-nb run` cannot repeat it: "
+                         "save the session (ZIP) instead")
+    return write_atomic(path, config_yaml(run))
+
+# %% ../nbs/17_steering.ipynb #0851a9da
+def _run_lines(run: SteeringRun) -> dict[str, list[str]]:
+    "A run's config and prompts as lines, for `diff_lines`."
+    cfg = config_yaml(run).splitlines() if run.config else [f"(read from an align-system folder: {run.adm} on {run.backbone})"]
+    return dict(config=cfg, prompts='\n\n'.join(run.prompts).splitlines())
+
+def diff_lines(a: SteeringRun, b: SteeringRun) -> list[str]:
+    "The lines in which runs `a` and `b` differ: config, then prompts, each '-' a's line or '+' b's."
+    out, la, lb = [], _run_lines(a), _run_lines(b)
+    for what in la:
+        d = [l for l in difflib.unified_diff(la[what], lb[what], lineterm='', n=0) if not l.startswith(('---', '+++', '@@'))]
+        if d: out += [f"# {what}", *d]
+    return out
+
+def diff_html(a: SteeringRun, b: SteeringRun, names=('a', 'b')) -> str:
+    "`diff_lines` of two runs as coloured HTML, headed by which is which."
+    lines = diff_lines(a, b)
+    if not lines: return f"<i>{_esc(names[0])} and {_esc(names[1])} have the same config and prompts</i>"
+    colour = lambda l: '#b00020' if l.startswith('-') else '#1b5e20' if l.startswith('+') else '#555'
+    body = ''.join(f"<div style='color:{colour(l)}'>{_esc(l)}</div>" for l in lines)
+    return (f"<div style='font-size:85%'><b>- {_esc(names[0])}</b> · <b>+ {_esc(names[1])}</b></div>"
+            f"<pre class='align-diff' style='white-space:pre-wrap;overflow-wrap:anywhere;font-size:80%'>{body}</pre>")
+
+# %% ../nbs/17_steering.ipynb #75fc241e
+RUN_COLUMNS = ('#', 'probe', 'decision maker', 'backbone', 'profile', 'target', 'choice', 'seconds', 'status')
+FILTERABLE = ('decision maker', 'backbone', 'profile', 'target', 'status')
+
+def _shorten(text: str, width: int) -> str: return textwrap.shorten(' '.join(str(text).split()), width, placeholder=' …')
+
+def _choice_text(run: SteeringRun) -> str:
+    "The run's own choice in a few words: its letter and the option's start, the unlabelled action it chose, or nothing."
+    d = run.decision
+    if d.choice is not None: return f"{letters(len(run.probe.choices))[d.choice]} · {_shorten(run.probe.choices[d.choice].text, 40)}"
+    return f"action · {_shorten(d.action, 40)}" if d.action else '—'
+
+def run_row(n: int, run: SteeringRun) -> dict:
+    "Run number `n`'s row of the runs table (and the text its search looks in)."
+    d, profile = run.decision, run.config.get('profile') or run.alignment.profile
+    status = f"failed: {_shorten(d.error, 60)}" if d.failed else 'done (tie drawn)' if d.tied else 'done'
+    text = ' '.join([run.probe.id, run.probe.prompt, *(c.text for c in run.probe.choices)]).lower()
+    return {'#': n, 'probe': run.probe.id, 'decision maker': run.adm, 'backbone': run.backbone, 'profile': profile,
+            'target': _target_text(run.target), 'choice': _choice_text(run), 'seconds': run.seconds, 'status': status, '_text': text}
+
+def runs_frame(runs: dict[int, SteeringRun], jobs: list[dict] = ()) -> pd.DataFrame:
+    "The runs table: a row per numbered run in `runs`, then one per job still queued, running or failed (`jobs`: rows without a number)."
+    rows = [run_row(n, r) for n, r in runs.items()] + [dict(j, **{'#': None}) for j in jobs]
+    return pd.DataFrame(rows, columns=[*RUN_COLUMNS, '_text'])
+
+def select_runs(frame: pd.DataFrame, search: str = '', filters: dict | None = None, sort: str = '#', descending: bool = False) -> pd.DataFrame:
+    "The rows whose probe text holds every word of `search`, whose columns equal `filters`' values, sorted by `sort`."
+    keep = np.ones(len(frame), bool)
+    for word in search.lower().split(): keep &= frame['_text'].str.contains(word, regex=False).to_numpy()
+    for col, v in (filters or {}).items():
+        if v is not None: keep &= (frame[col] == v).to_numpy()
+    return frame[keep].sort_values(sort, ascending=not descending, kind='stable', na_position='last')
+
+def _cell(c, v) -> str:
+    if v is None or v != v: return ''
+    return f"{v:.2f}" if c == 'seconds' else f"{int(v)}" if c == '#' else _esc(v)
+
+def runs_html(frame: pd.DataFrame, limit: int = 200) -> str:
+    "The runs table as HTML (its first `limit` rows)."
+    if frame.empty: return '<i>no run matches</i>'
+    head = ''.join(f"<th style='text-align:left;padding:2px 6px'>{c}</th>" for c in RUN_COLUMNS)
+    rows = ''.join("<tr>" + ''.join(f"<td style='padding:2px 6px'>{_cell(c, r[c])}</td>" for c in RUN_COLUMNS) + "</tr>"
+                   for _, r in frame.head(limit).iterrows())
+    more = f"<div style='color:#666'>… {len(frame) - limit} more rows: search or filter</div>" if len(frame) > limit else ''
+    return f"<table class='align-runs' style='font-size:85%;border-collapse:collapse'><tr>{head}</tr>{rows}</table>{more}"
+
+# %% ../nbs/17_steering.ipynb #1ebdccac
+def run_key(run: SteeringRun) -> str:
+    "A run's identity: the same key for the same run read twice (so an upload adds no duplicate)."
+    return hashlib.sha1(run.model_dump_json().encode()).hexdigest()
+
+def session_zip(runs: list[SteeringRun]) -> bytes:
+    "`runs` as a ZIP of align-system experiment folders, one per decision maker, backbone, config and target."
+    groups = {}
+    for r in runs:
+        key = (r.adm, r.backbone, json.dumps({k: v for k, v in r.config.items() if k != 'probe_ids'}, sort_keys=True), r.target.model_dump_json())
+        groups.setdefault(key, []).append(r)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, 'w', zipfile.ZIP_DEFLATED) as z:
+        for i, ((adm, backbone, _, _), rs) in enumerate(groups.items()):
+            folder = f"session/{i + 1:02d}_{_folder_name(adm)}_{_folder_name(backbone)}/{_folder_name(rs[0].target.name or 'target')}"
+            recs = [_record(r.probe, r.target, r.decision, r.seconds) for r in rs]
+            for rec, r in zip(recs, rs): rec['choice_info']['align_nb_run'] = r.model_dump(mode='json', exclude_none=True)
+            cfg = rs[0].config
+            adm_cfg = dict(name=(cfg.get('adm') or {}).get('kind', adm), instance=(cfg.get('adm') or {}).get('params', {}))
+            if cfg.get('engine'): adm_cfg['structured_inference_engine'] = dict(model_name=backbone, **cfg['engine'])
+            hydra = dict(name=f"align_nb/steering/{adm}", adm=adm_cfg, alignment_target=target_config(rs[0].target),
+                         align_nb=dict(config={k: v for k, v in cfg.items() if k != 'probe_ids'}))
+            z.writestr(f"{folder}/.hydra/config.yaml", yaml.safe_dump(hydra, sort_keys=False, allow_unicode=True))
+            z.writestr(f"{folder}/input_output.json", json.dumps(recs, indent=1))
+            z.writestr(f"{folder}/timing.json", json.dumps(dict(raw_times_s=[r.seconds for r in rs]), indent=1))
+    return buf.getvalue()
+
+# %% ../nbs/17_steering.ipynb #d723cf97
+def _unzip(data: bytes, into: Path, name: str = 'upload.zip') -> Path:
+    "Extract ZIP `data` into `into`, refusing any member that would land outside it."
+    try: z = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile: raise ValueError(f"{name}: not a ZIP file") from None
+    with z:
+        for m in z.namelist():
+            if Path(m).is_absolute() or '..' in Path(m).parts: raise ValueError(f"{name}: member {m!r} would land outside the folder; refused")
+        z.extractall(into)
+    return into
+
+def _folder_runs(folder: Path) -> list[SteeringRun]:
+    "The runs of one align-system experiment folder: our columns exactly where the records keep them, else one run per record."
+    path = folder / 'input_output.json'
+    records = json.loads(path.read_text(encoding='utf-8'))
+    ours = [(r.get('choice_info') or {}).get('align_nb_run') for r in records] if isinstance(records, list) else []
+    if ours and all(ours): return [parse(SteeringRun, r, path, i) for i, r in enumerate(ours)]
+    a = read_align_system_run(folder)
+    return [SteeringRun(benchmark='align-system', backbone=a.backbone, adm=a.adm, probe=p, target=a.target, decision=a.decisions[pid],
+                        alignment=a.rule) for pid, p in a.probes.items()]
+
+def read_session(source: bytes | str | Path, name: str = 'upload.zip') -> tuple[list[SteeringRun], dict[str, str]]:
+    "The runs in a session ZIP (bytes or a file) or a folder of align-system experiment folders, and the folders skipped with why."
+    with tempfile.TemporaryDirectory() as tmp:
+        if isinstance(source, (bytes, bytearray, memoryview)): root = _unzip(bytes(source), Path(tmp), name)
+        elif Path(source).is_file(): root = _unzip(Path(source).read_bytes(), Path(tmp), str(source))
+        else: root = Path(source)
+        runs, skipped = [], {}
+        for f in find_runs(root):
+            where = str(f.relative_to(root)) if f.is_relative_to(root) and f != root else str(f)
+            if not is_align_system_run(f):
+                skipped[where] = "an align_nb run folder: open it in the results explorer, or `align-nb export` it to align-system's layout"
+                continue
+            try: runs += _folder_runs(f)
+            except (ValueError, KeyError, OSError) as e: skipped[where] = e.args[0] if isinstance(e, KeyError) and e.args else str(e)
+    return runs, skipped
+
 # %% ../nbs/17_steering.ipynb #f75950a3
 class SteeringExplorer:
     "Steer decision makers by hand: a probe or a typed scenario, a target from sliders, ADMs x backbones side by side."
@@ -185,15 +377,16 @@ class SteeringExplorer:
                  profile: str | None = None):
         self.engines = dict(engines) if engines is not None else {k: k for k in SHORTCUTS}
         self.adm_params, self.loaders, self.seed = adm_params or {}, loaders or {}, seed
-        self.history: list[SteeringRun] = []
-        self._benches, self._loaded, self._adms, self._cols = {}, {}, {}, []
+        self.history: list[SteeringRun] = []  # every run of the session, numbered from 1 (its column's number)
+        self._benches, self._loaded, self._adms, self._cols, self._shown = {}, {}, {}, {}, []
+        self._view, self._pinned, self._keys, self._queue = [], set(), set(), []  # shown column numbers, pinned ones, run keys, job rows
         self._cancel, self._thread = threading.Event(), None
         self._build_widgets(benchmark, adms, backbones, profile)
         self._load_benchmark()
 
     def _build_widgets(self, benchmark, adms, backbones, profile=None):
-        wide = W.Layout(width='98%')
-        self.source = W.ToggleButtons(options=['benchmark', 'custom'], description='probe from')
+        wide, label = W.Layout(width='98%'), dict(description_width='initial')
+        self.source = W.ToggleButtons(options=['benchmark', 'custom'], description='probe from', style=label)
         # the benchmarks a name alone loads (not `align-io`, which needs a file)
         named = [n for n, f in BENCHMARKS.items() if all(p.default is not p.empty for p in inspect.signature(f).parameters.values())]
         self.benchmark = W.Dropdown(options=named, value=benchmark, description='benchmark')
@@ -202,36 +395,30 @@ class SteeringExplorer:
             description='scenario', placeholder='the question or situation to decide', layout=W.Layout(width='98%', height='70px')
         )
         self.options = W.Textarea(description='options', placeholder='one option per line', layout=W.Layout(width='98%', height='70px'))
-        self.preview = W.HTML(layout=W.Layout(max_height='220px', overflow='auto'))
+        self.preview = W.HTML(layout=W.Layout(max_height='320px', overflow='auto'))
         self.target_box = W.VBox()
         # how to choose from the predictions: ALIGN's alignment functions, aligned or misaligned, argmax or drawn
         # whose method: each decision maker's paper's (its benchmark's default), or one profile for all
         self.profile = W.Dropdown(options=[("the paper's", '')] + [(p, p) for p in PROFILES], value=profile or '', description='profile')
         self.function = W.Dropdown(options=list(ALIGNMENT_FUNCTIONS), value='avg_distance', description='alignment')
-        self.mode = W.ToggleButtons(options=['aligned', 'misaligned'], description='mode', style=dict(button_width='80px'))
-        self.selection = W.ToggleButtons(options=['argmax', 'probabilistic'], description='selection', style=dict(button_width='80px'))
+        toggle = dict(description_width='initial', button_width='100px')  # room for 'misaligned' and 'probabilistic'
+        self.mode = W.ToggleButtons(options=['aligned', 'misaligned'], description='mode', style=toggle)
+        self.selection = W.ToggleButtons(options=['argmax', 'probabilistic'], description='selection', style=toggle)
         for w in (self.function, self.mode, self.selection): w.observe(self._steer, 'value')
         # every registered kind
-        self.adm_select = W.SelectMultiple(options=list(ADM_KINDS), value=tuple(adms), description='ADMs', rows=len(ADM_KINDS))
-        self.backbone_select = W.SelectMultiple(
-            options=list(self.engines), value=tuple(backbones), description='backbones', rows=max(2, len(self.engines))
-        )
+        self.adm_select = W.SelectMultiple(options=list(ADM_KINDS), value=tuple(adms), description='ADMs', rows=len(ADM_KINDS),
+                                           layout=W.Layout(width='95%'))
+        self.backbone_select = W.SelectMultiple(options=list(self.engines), value=tuple(backbones), description='backbones',
+                                                rows=max(2, len(self.engines)), layout=W.Layout(width='95%'))
         self.run_button = W.Button(description='Run', button_style='primary', icon='play')
         self.cancel_button = W.Button(description='Cancel', button_style='warning', icon='stop', disabled=True)
-        self.clear_button = W.Button(description='Clear columns', icon='trash')
+        self.clear_button = W.Button(description='Clear columns', icon='trash', tooltip='remove every column but the pinned ones')
         self.progress = W.IntProgress(value=0, min=0, max=1, description='idle')
         self.status, self.error = W.HTML(), W.HTML()
-        self.columns = W.HBox(layout=W.Layout(overflow='auto', width='100%'))
-        self.path = W.Text(value='steering_history.json', description='history')
-        self.export_button, self.import_button = W.Button(description='Export', icon='download'), W.Button(
-            description='Import', icon='upload'
-        )
-        self.sliders, self.spreads, self.includes = {}, {}, {}
         self.source.observe(self._show_source, 'value'); self.benchmark.observe(self._load_benchmark, 'value')
         self.probe.observe(self._show_probe, 'value')
         self.run_button.on_click(lambda _: self.run()); self.cancel_button.on_click(lambda _: self.cancel())
         self.clear_button.on_click(lambda _: self.clear())
-        self.export_button.on_click(lambda _: self._guard(self.export)); self.import_button.on_click(lambda _: self._guard(self.import_))
         self.custom_box = W.VBox([self.scenario, self.options])
         self.custom_box.layout.display = 'none'
         left = W.VBox([self.source, self.benchmark, self.probe, self.custom_box, self.preview], layout=W.Layout(width='55%'))
@@ -240,18 +427,23 @@ class SteeringExplorer:
              self.profile, self.function, self.mode, self.selection, self.adm_select, self.backbone_select],
             layout=W.Layout(width='45%'),
         )
-        controls = W.HBox([self.run_button, self.cancel_button, self.clear_button, self.progress])
-        self.widget = W.VBox([W.HBox([left, right]), controls, self.status, self.error, self.columns,
-                              W.HBox([self.path, self.export_button, self.import_button])])
+        # status and errors sit beside the buttons that cause them
+        controls = W.HBox([self.run_button, self.cancel_button, self.clear_button, self.progress, self.status],
+                          layout=W.Layout(align_items='center', flex_flow='row wrap'))
+        self.tabs = W.Tab([self._columns_panel(), self._runs_panel(), self._exchange_panel()])
+        for i, t in enumerate(['columns', 'runs', 'exchange']): self.tabs.set_title(i, t)
+        self.widget = W.VBox([W.HBox([left, right]), controls, self.error, self.tabs])
 
     def _repr_mimebundle_(self, **kwargs): return self.widget._repr_mimebundle_(**kwargs)
 
 # %% ../nbs/17_steering.ipynb #ea33b3d1
 @patch
-def _bench(self: SteeringExplorer, name: str) -> Benchmark:
-    "Benchmark `name`, loaded once with its `loaders` keyword arguments."
-    if name not in self._benches: self._benches[name] = load_benchmark(name, **self.loaders.get(name, {}))
-    return self._benches[name]
+def _bench(self: SteeringExplorer, name: str, loader: dict | None = None) -> Benchmark:
+    "Benchmark `name`, loaded once with `loader`'s keyword arguments (default: its `loaders` entry)."
+    loader = self.loaders.get(name, {}) if loader is None else loader
+    key = (name, json.dumps(loader, sort_keys=True))
+    if key not in self._benches: self._benches[key] = load_benchmark(name, **loader)
+    return self._benches[key]
 
 @patch
 def _load_benchmark(self: SteeringExplorer, change=None):
@@ -288,10 +480,10 @@ def _show_source(self: SteeringExplorer, change=None):
 def _show_probe(self: SteeringExplorer, change=None):
     if self.source.value == 'custom' or self.probe.value is None: self.preview.value = ''; return
     p = self._bench(self.benchmark.value).probes[self.probe.value]
-    opts = ''.join(f"<li><b>{l}</b> {_esc(c.text[:400])}</li>" for l, c in zip(letters(len(p.choices)), p.choices))
-    self.preview.value = (
-        f"<div style='font-size:90%'><p>{_esc(p.prompt[:800])}</p><ol style='list-style:none;padding-left:0'>{opts}</ol></div>"
-    )
+    opts = ''.join(f"<li><b>{l}</b> {_esc(_shorten(c.text, 400))}</li>" for l, c in zip(letters(len(p.choices)), p.choices))
+    # the options first: a long scenario (NAACL'24's) never hides them; the scenario below, whole, in its own scrolling box
+    self.preview.value = (f"<div style='font-size:90%'><ol style='list-style:none;padding-left:0'>{opts}</ol>"
+                          f"<div style='white-space:pre-wrap;max-height:180px;overflow:auto;color:#333'>{_esc(p.prompt)}</div></div>")
 
 @patch
 def current_probe(self: SteeringExplorer) -> Probe:
@@ -317,36 +509,68 @@ def alignment(self: SteeringExplorer) -> AlignmentSpec:
 # %% ../nbs/17_steering.ipynb #e01bce2d
 @patch
 def _show_error(self: SteeringExplorer, e: Exception, during: str = ''):
-    msg = f"{type(e).__name__}: {e}" if not isinstance(e, (ValueError, KeyError)) else str(e)
+    msg = f"{type(e).__name__}: {e}" if not isinstance(e, (ValueError, KeyError)) else str(e.args[0] if isinstance(e, KeyError) else e)
     self.error.value += f"<div style='color:#b00020'>⚠ {_esc(during + ': ' if during else '')}{_esc(msg)}</div>"
 
 @patch
-def _guard(self: SteeringExplorer, f):
-    "Run `f`, showing an error in the widget instead of raising."
-    try: f()
+def _guard(self: SteeringExplorer, f, *args):
+    "Run `f(*args)`, clearing earlier errors, and show its error in the widget instead of raising."
+    self.error.value = ''
+    try: return f(*args)
     except Exception as e: self._show_error(e)
 
 @patch
-def _jobs(self: SteeringExplorer) -> list[tuple[str, str]]:
-    "The (backbone, ADM kind) pairs to run: LLM decision makers once per backbone, the others once."
+def _config(self: SteeringExplorer, bench_name: str, probe: Probe, target, spec: AlignmentSpec, backbone: str,
+            kind: str) -> ExperimentConfig:
+    "The config of one run: `kind` on `backbone`, the probe (by id, from a benchmark), the target written out, the rule (a regressor's)."
+    k = adm_kind(kind)
+    rule = spec.model_dump(exclude={'profile'}) if k.regressor else {}  # a chooser decides by its prompt, not by a rule
+    return load_config(dict(
+        benchmark=bench_name, loader=self.loaders.get(bench_name, {}), profile=self.profile.value or None, alignment=rule,
+        adm=dict(kind=kind, params=self.adm_params.get(kind, {})), seed=self.seed,
+        engine=engine_config(self.engines[backbone]).model_dump(mode='json') if k.engine else None,
+        probe_ids=[probe.id] if self.source.value == 'benchmark' else None, alignment_targets=[target_config(target)],
+    ))
+
+@patch
+def _jobs(self: SteeringExplorer, probe: Probe, target, spec: AlignmentSpec) -> list[dict]:
+    "The runs a Run click makes: each chosen decision maker once per chosen backbone (once, if it needs no LLM), as configs."
     kinds, backbones = list(self.adm_select.value), list(self.backbone_select.value)
     if not kinds: raise ValueError("choose at least one decision maker")
     if not backbones and any(adm_kind(k).engine for k in kinds):
         raise ValueError("choose at least one backbone for the LLM decision makers")
-    return [('-', k) for k in kinds if not adm_kind(k).engine] + [(b, k) for b in backbones for k in kinds if adm_kind(k).engine]
+    pairs = [('-', k) for k in kinds if not adm_kind(k).engine] + [(b, k) for b in backbones for k in kinds if adm_kind(k).engine]
+    return [dict(backbone=b, kind=k, cfg=self._config(self.benchmark.value, probe, target, spec, b, k), probe=probe, target=target)
+            for b, k in pairs]
 
 @patch
 def run(self: SteeringExplorer, block: bool = False):
     "Run every chosen decision maker on every chosen backbone for the current probe, target and rule (in a thread unless `block`)."
-    if self._thread is not None and self._thread.is_alive(): return self._show_error(ValueError("a run is in progress: wait or cancel it"))
+    if self._busy(): return
     self.error.value = ''
-    try: probe, target, spec, jobs = self.current_probe(), self.target(), self.alignment(), self._jobs()
+    try: probe, target, spec = self.current_probe(), self.target(), self.alignment(); jobs = self._jobs(probe, target, spec)
     except Exception as e: return self._show_error(e)
-    attrs = list(dict.fromkeys(target.attributes + probe.attributes))
-    self.progress.max, self.progress.value = sum(len(attrs) if adm_kind(k).per_attribute else 1 for _, k in jobs), 0
+    self._start(jobs, block)
+
+@patch
+def _busy(self: SteeringExplorer) -> bool:
+    "Whether a run is in progress (saying so in the widget)."
+    busy = self._thread is not None and self._thread.is_alive()
+    if busy: self._show_error(ValueError("a run is in progress: wait or cancel it"))
+    return busy
+
+@patch
+def _start(self: SteeringExplorer, jobs: list[dict], block: bool = False):
+    "Queue `jobs` in the runs table and work through them in a thread."
+    steps = lambda j: len(dict.fromkeys(j['target'].attributes + j['probe'].attributes)) if adm_kind(j['cfg'].adm.kind).per_attribute else 1
+    self.progress.max, self.progress.value = sum(map(steps, jobs)), 0
     self.progress.description, self.progress.bar_style = 'running', 'info'
+    for j in jobs:
+        j['row'] = {'probe': j['probe'].id, 'decision maker': j['cfg'].adm.kind, 'backbone': j['backbone'], 'profile': j['cfg'].profile,
+                    'target': _target_text(j['target']), 'status': 'queued'}
+    self._queue = [j['row'] for j in jobs]; self._refresh_table()
     self._cancel.clear(); self.run_button.disabled, self.cancel_button.disabled = True, False
-    self._thread = threading.Thread(target=self._work, args=(self.benchmark.value, probe, target, spec, jobs), daemon=True)
+    self._thread = threading.Thread(target=self._work, args=(jobs,), daemon=True)
     self._thread.start()
     if block: self.wait()
 
@@ -362,29 +586,38 @@ def cancel(self: SteeringExplorer):
 
 # %% ../nbs/17_steering.ipynb #212a5860
 @patch
-def _adm(self: SteeringExplorer, bench_name: str, backbone: str, kind: str):
-    "The decision maker `kind` on `backbone` for `bench_name`, built once; its engine wrapped in a `PromptRecorder`."
-    key = (bench_name, backbone, kind, self.profile.value)
+def _engine(self: SteeringExplorer, cfg: ExperimentConfig):
+    "The engine `cfg` names, loaded once (a simulated backbone once per benchmark) and wrapped in a `PromptRecorder`."
+    label = self._backbone_label(cfg)
+    at = (label, cfg.benchmark) if cfg.engine.kind == 'simulated' else label  # a simulated backbone knows one benchmark
+    if at not in self._loaded: self._loaded[at] = PromptRecorder(load_engine(cfg.engine, benchmark=self._bench(cfg.benchmark, cfg.loader)))
+    return self._loaded[at]
+
+@patch
+def _backbone_label(self: SteeringExplorer, cfg: ExperimentConfig) -> str:
+    "The backbone's name in the explorer: its entry in `engines`, else the results explorer's name for it ('-' for none)."
+    if cfg.engine is None: return '-'
+    return next((b for b, spec in self.engines.items() if engine_config(spec) == cfg.engine), None) or backbone_name(cfg)
+
+@patch
+def _adm(self: SteeringExplorer, cfg: ExperimentConfig):
+    "The decision maker `cfg` describes, built once per config (probe, targets and rule aside); its engine records prompts."
+    base = cfg.model_copy(update=dict(alignment=AlignmentSpec(profile=cfg.profile), probe_ids=None, alignment_targets=[]))
+    key = base.model_dump_json()
     if key not in self._adms:
-        engine = None
-        if adm_kind(kind).engine:
-            spec = self.engines[backbone]
-            at = (backbone, bench_name) if engine_config(spec).kind == 'simulated' else backbone  # a simulated backbone knows one benchmark
-            if at not in self._loaded: self._loaded[at] = PromptRecorder(load_engine(spec, benchmark=self._bench(bench_name)))
-            engine = self._loaded[at]
-        cfg = ExperimentConfig(benchmark=bench_name, loader=self.loaders.get(bench_name, {}), profile=self.profile.value or None,
-                               adm=ADMSpec(kind=kind, params=self.adm_params.get(kind, {})), seed=self.seed)
-        self._adms[key] = build_adm(cfg, self._bench(bench_name), engine=engine)
+        engine = self._engine(cfg) if adm_kind(cfg.adm.kind).engine else None
+        self._adms[key] = build_adm(base, self._bench(cfg.benchmark, cfg.loader), engine=engine)
     return self._adms[key]
 
 @patch
-def _one(self: SteeringExplorer, bench_name: str, probe: Probe, target, spec: AlignmentSpec, backbone: str, kind: str) -> SteeringRun:
-    "Run one decision maker on one backbone, advancing the progress bar per model step."
+def _one(self: SteeringExplorer, job: dict) -> SteeringRun:
+    "Run one job (a config, its probe and target), advancing the progress bar per model step."
+    cfg, probe, target, backbone, kind = job['cfg'], job['probe'], job['target'], job['backbone'], job['cfg'].adm.kind
     self.status.value = f"{kind} on {backbone}: loading…"
-    adm = self._adm(bench_name, backbone, kind)
-    rec = adm.engine if adm_kind(kind).engine else None  # its PromptRecorder
-    if rec is not None: rec.prompts.clear()
-    u0 = rec.usage.model_copy() if rec is not None else None
+    adm = self._adm(cfg)
+    rec = adm.engine if adm_kind(kind).engine else None  # its PromptRecorder (behind the prompt edits, if any)
+    if rec is not None: rec.clear()
+    u0, edited0 = (rec.usage.model_copy(), getattr(rec, 'edited', 0)) if rec is not None else (None, 0)
     t0 = time.perf_counter()
     if adm_kind(kind).per_attribute:
         for a in dict.fromkeys(target.attributes + probe.attributes):
@@ -393,66 +626,135 @@ def _one(self: SteeringExplorer, bench_name: str, probe: Probe, target, spec: Al
             adm.predict(probe, [a]); self.progress.value += 1
     elif self._cancel.is_set(): raise _Cancelled()
     # as a run decides: the decision maker's own choice for the target's point, re-chosen from its predictions under the rule
-    rule = getattr(adm, 'rule', None)
-    if rule is not None: spec = AlignmentSpec.model_validate(spec.model_dump() | dict(profile=rule.profile))  # the rule, in its profile
-    regressor = adm_kind(kind).regressor
+    spec, rule, regressor = cfg.rule, getattr(adm, 'rule', None), adm_kind(kind).regressor
     decision = adm.decide(probe, target if regressor or not isinstance(target, DistributionTarget) else target.point())
     if regressor and spec != rule: decision = align_decision(decision, probe, target, spec, self.seed)
     if not adm_kind(kind).per_attribute: self.progress.value += 1
+    if cfg.prompt_edits and getattr(rec, 'edited', 0) == edited0:
+        self._show_error(ValueError("none of the edited system prompts was sent, so this run is the unedited one: edit a system message "
+                                    "as the column's prompts show it"), f"{kind} on {backbone}")
     u = rec.usage if rec is not None else None
     return SteeringRun(
-        benchmark=bench_name if self.source.value == 'benchmark' else f'custom ({bench_name} attributes)',
+        benchmark=cfg.benchmark if cfg.probe_ids else f'custom ({cfg.benchmark} attributes)',
         backbone=backbone,
         adm=getattr(adm, 'name', kind),
         probe=probe,
         target=target,
         decision=decision.model_copy(update=dict(raw=None)),
+        raw_output=_shorten_raw(decision.raw),
         alignment=spec,
         prompts=[prompt_text(p) for p in rec.prompts] if rec else [],
+        system_prompts=list(rec.systems) if rec else [],
         seconds=round(time.perf_counter() - t0, 3),
         calls=u.calls - u0.calls if u else 0,
         cache_hits=u.cache_hits - u0.cache_hits if u else 0,
         prompt_tokens=u.prompt_tokens - u0.prompt_tokens if u else 0,
         completion_tokens=u.completion_tokens - u0.completion_tokens if u else 0,
-        seed=self.seed,
+        seed=cfg.seed,
         tie_break=rule.ties if rule is not None else 'random',
+        config=config_dict(cfg),
+        edited=job.get('edited', ''),
     )
 
+def _shorten_raw(raw, limit: int = 4000) -> str:
+    "A decision's raw model output as text, cut at `limit` characters."
+    if raw is None: return ''
+    text = raw if isinstance(raw, str) else json.dumps(raw, default=str, ensure_ascii=False, indent=1)
+    return text if len(text) <= limit else text[:limit] + f" … ({len(text) - limit:,} more characters)"
+
 @patch
-def _work(self: SteeringExplorer, bench_name, probe, target, spec, jobs):
+def _work(self: SteeringExplorer, jobs: list[dict]):
     done = 0
     try:
-        for backbone, kind in jobs:
-            try: self.add(self._one(bench_name, probe, target, spec, backbone, kind)); done += 1
+        for j in jobs:
+            if self._cancel.is_set(): break
+            j['row']['status'] = 'running'; self._refresh_table()
+            try:
+                self.add(self._one(j)); done += 1
+                self._queue.remove(j['row'])
             except _Cancelled: break
-            except Exception as e: self._show_error(e, f"{kind} on {backbone}")
+            except Exception as e:
+                self._show_error(e, f"{j['cfg'].adm.kind} on {j['backbone']}")
+                j['row']['status'] = f"failed: {_shorten(e, 60)}"
     finally:
         cancelled = self._cancel.is_set()
+        for row in self._queue:
+            if row['status'] in ('queued', 'running'): row['status'] = 'cancelled'
+        self._refresh_table()
         self.status.value = f"{'cancelled: ' if cancelled else ''}{done} of {len(jobs)} runs done"
         self.progress.description, self.progress.bar_style = (
             ('cancelled', 'warning') if cancelled else ('done', 'success' if done == len(jobs) else 'danger')
         )
         self.run_button.disabled, self.cancel_button.disabled = False, True
 
-# %% ../nbs/17_steering.ipynb #581ccc6b
 @patch
-def _column(self: SteeringExplorer, run: SteeringRun) -> dict:
-    "The widgets of one run's column."
+def run_edited(self: SteeringExplorer, n: int, text: str | None = None, system_prompts: dict[str, str] | None = None, block: bool = False):
+    "Run column `n` again with its config edited (`text`, default: its YAML box) and system prompts (default: its prompt boxes), as a new column."
+    if self._busy(): return
+    run, col = self.history[n - 1], self.column(n)
+    if text is None: text = col['yaml'].value
+    if system_prompts is None: system_prompts = {s: box.value for s, box in zip(run.system_prompts, col['systems'])}
+    col['edit_msg'].value = ''
+    try:
+        cfg = edited_config(run, text, system_prompts)
+        probe = None
+        if cfg.probe_ids: probe = next(p for p in self._bench(cfg.benchmark, cfg.loader).probes if p.id == cfg.probe_ids[0])
+        targets = inline_targets(cfg, [a.name for a in self._bench(cfg.benchmark, cfg.loader).attributes])
+    except (ValueError, KeyError, StopIteration) as e:
+        why = 'its probe_ids name no probe of the benchmark' if isinstance(e, StopIteration) else e.args[0] if isinstance(e, KeyError) else e
+        col['edit_msg'].value = f"<span class='align-refused' style='color:#b00020'>⚠ not run: {_esc(why)}</span>"
+        return
+    job = dict(backbone=self._backbone_label(cfg), cfg=cfg, probe=probe or run.probe, target=targets[0] if targets else run.target,
+               edited=f"from #{n}: {edit_summary(run.config, config_dict(cfg))}")
+    col['edit_msg'].value = f"<span style='color:#555'>running as a new column: {_esc(job['edited'])}</span>"
+    self.error.value = ''
+    self._start([job], block)
+
+# %% ../nbs/17_steering.ipynb #581ccc6b
+_SMALL = dict(width='34px', padding='0')
+
+@patch
+def _column(self: SteeringExplorer, run: SteeringRun, n: int) -> dict:
+    "The widgets of column `n` (run `n` of the history)."
     d = run.decision
     cost = f"{run.seconds:.1f} s · {run.calls} model calls, {run.cache_hits} answered from the cache · {run.prompt_tokens:,} prompt + {run.completion_tokens:,} generated tokens"
     rule = '' if run.alignment.is_default else f"<br>rule: {_esc(_rule_name(run.alignment))}"
-    head = W.HTML(f"<b>{_esc(run.adm)}</b><br>backbone: {_esc(run.backbone)}<br>probe: {_esc(run.probe.id)} ({_esc(run.benchmark)})<br>"
-                  f"run for: {_esc(_target_text(run.target))}{rule}<br><span style='color:#666'>{cost}</span>")
-    why = W.HTML(
-        f"<details><summary>reasoning</summary><div style='font-size:90%'>{_esc(d.reasoning or d.error or '(none)')}</div></details>"
-    )
-    prompts = '<hr>'.join(f"<pre style='white-space:pre-wrap;font-size:80%'>{_esc(p)}</pre>" for p in run.prompts) or '(no LLM prompt)'
-    col = dict(head=head, choice=W.HTML(), chart=W.Image(format='png', layout=W.Layout(max_width='310px')), why=why,
+    edited = f"<br><span class='align-edited' style='color:#6a1b9a'>edited {_esc(run.edited)}</span>" if run.edited else ''
+    head = W.HTML(f"<b>#{n} {_esc(run.adm)}</b><br>backbone: {_esc(run.backbone)}<br>run for: {_esc(_target_text(run.target))}{rule}"
+                  f"{edited}<br><span style='color:#666'>{cost}</span>")
+    raw = f"<details><summary>raw model output</summary><pre style='{_PRE}'>{_esc(run.raw_output)}</pre></details>" if run.raw_output else ''
+    why = W.HTML(f"<details><summary>reasoning</summary><div style='font-size:90%;overflow-wrap:break-word'>"
+                 f"{_esc(d.reasoning or d.error or '(none)')}</div></details>{raw}")
+    prompts = '<hr>'.join(f"<pre style='{_PRE}'>{_esc(p)}</pre>" for p in run.prompts) or '(no LLM prompt)'
+    col = dict(n=n, head=head, flag=W.HTML(), choice=W.HTML(), chart=W.Image(format='png', layout=W.Layout(max_width='330px')), why=why,
                prompt=W.HTML(f"<details><summary>prompts ({len(run.prompts)})</summary>{prompts}</details>"))
+    col['pin'] = W.ToggleButton(icon='thumb-tack', tooltip='pin: keep this column first, and when clearing', layout=W.Layout(**_SMALL))
+    col['left'], col['right'] = (W.Button(icon=i, tooltip=t, layout=W.Layout(**_SMALL))
+                                 for i, t in (('arrow-left', 'move left'), ('arrow-right', 'move right')))
+    col['remove'] = W.Button(icon='times', tooltip='remove this column (it stays in the runs table)', layout=W.Layout(**_SMALL))
+    col['pin'].observe(lambda ch: self.pin(n, ch['new']), 'value')
+    col['left'].on_click(lambda _: self.move(n, -1)); col['right'].on_click(lambda _: self.move(n, 1))
+    col['remove'].on_click(lambda _: self.remove(n))
+    # align-app's per-column editor: the config as YAML and each system message sent, edited and run as a new column
+    col['yaml'] = W.Textarea(value=config_yaml(run) if run.config else '', layout=W.Layout(width='98%', height='180px'))
+    col['systems'] = [W.Textarea(value=s, layout=W.Layout(width='98%', height='110px')) for s in run.system_prompts]
+    col['run_edit'] = W.Button(description='Run edited', icon='play', button_style='info', disabled=not run.config)
+    col['edit_msg'] = W.HTML('' if run.config else "<i>read from an align-system folder: no align_nb config to edit</i>")
+    col['run_edit'].on_click(lambda _: self.run_edited(n))
+    parts = [W.HTML('config (YAML)'), col['yaml']] + ([W.HTML('system prompts as sent')] + col['systems'] if col['systems'] else [])
+    col['edit'] = W.Accordion([W.VBox(parts + [col['run_edit'], col['edit_msg']])], selected_index=None)
+    col['edit'].set_title(0, 'edit config & prompts')
+    col['save'] = W.Button(description='config YAML', icon='download', tooltip='save this column as a run config for align-nb run')
+    col['saved'] = W.HTML()
+    col['save'].on_click(lambda _: self._guard(self._save_link, n))
+    tools = W.HBox([col['pin'], col['left'], col['right'], col['remove']])
     col['box'] = W.VBox(
-        list(col.values()), layout=W.Layout(width='320px', min_width='320px', border='1px solid #ddd', padding='6px', margin='0 6px 0 0')
+        [tools, head, col['flag'], col['choice'], col['chart'], why, col['prompt'], col['edit'], W.HBox([col['save'], col['saved']])],
+        layout=W.Layout(width='350px', min_width='350px', border='1px solid #ddd', padding='6px', margin='0 6px 0 0'),
     )
     return col
+
+_PRE = 'white-space:pre-wrap;overflow-wrap:break-word;word-break:normal;font-size:80%'
 
 def _tie(run: SteeringRun, target, spec: AlignmentSpec) -> list[int] | None:
     "The options tied for the choice `run` shows for `target` under `spec` (empty: tied, which unknown), or None where nothing tied."
@@ -464,7 +766,7 @@ def _tie(run: SteeringRun, target, spec: AlignmentSpec) -> list[int] | None:
 
 @patch
 def _render(self: SteeringExplorer, run: SteeringRun, col: dict, target=None, spec: AlignmentSpec | None = None):
-    "Fill `col`'s choice panel and chart for `target` under `spec` (None: the run's own)."
+    "Fill `col`'s choice panel and chart for `target` under `spec` (None: the run's own); `col['shown']` keeps the choice shown."
     target, spec = target or run.target, spec or run.alignment
     lacks = ''
     try: spec = run_rule(run, spec)
@@ -472,6 +774,7 @@ def _render(self: SteeringExplorer, run: SteeringRun, col: dict, target=None, sp
     same = lambda a, b: a.model_copy(update=dict(tie_break=None)) == b.model_copy(update=dict(tie_break=None))
     own = target.values == run.target.values and same(spec, run.alignment)
     if own and run.decision.failed: i, note = run.decision.choice, f'failed: {run.decision.error}'
+    elif own and run.decision.action: i, note = None, f"chose an action no label judges: {run.decision.action}"
     elif own and _pointwise(target, spec): i, note = run.decision.choice, 'decided by this run'
     elif own and not run.decision.predictions:
         why = f"{run.adm} has no predictions to apply {spec.function} to"
@@ -484,48 +787,236 @@ def _render(self: SteeringExplorer, run: SteeringRun, col: dict, target=None, sp
     if i is None and not own: i, note = run.decision.choice, f"{note}; showing the choice for the run's target and rule"
     note += lacks
     ls = letters(len(run.probe.choices))
-    text = f"<b>{ls[i]}</b> {_esc(run.probe.choices[i].text[:300])}" if i is not None else '—'
+    col['shown'] = i
+    text = f"<b>{ls[i]}</b> {_esc(_shorten(run.probe.choices[i].text, 300))}" if i is not None else '—'
     tie = None if i is None else _tie(run, run.target, run.alignment) if shows_own else _tie(run, target, spec)
     if tie: text += f" <span class='align-tie' style='color:#b26b00'>· a tie: {' = '.join(ls[j] for j in tie) or 'several options'}, drawn</span>"
     now = '' if shows_own else f"<div style='font-size:85%'>now for: {_esc(_target_text(target))} · {_esc(_rule_name(spec))}</div>"
-    col['choice'].value = (f"<div class='align-choice' style='background:#eef6ee;padding:4px'>chose {text}</div>{now}"
-                           f"<div style='font-size:85%;color:#555'>{_esc(note)}</div>")
+    col['choice'].value = (f"<div class='align-choice' style='background:#eef6ee;padding:4px;overflow-wrap:break-word'>chose {text}</div>"
+                           f"{now}<div style='font-size:85%;color:#555'>{_esc(note)}</div>")
     png = prediction_chart(run, target if all(a in (run.decision.predictions or [{}])[0] for a in target.values) else run.target)
     if png: col['chart'].value = png
     col['chart'].layout.display = '' if png else 'none'
 
 @patch
-def add(self: SteeringExplorer, run: SteeringRun):
-    "Append `run` to the history and show its column, rendered for the current sliders."
-    self.history.append(run)
-    col = self._column(run); self._cols.append(col)
-    try: target = self.target()
-    except ValueError: target = None
-    self._render(run, col, target, self.alignment())
-    self.columns.children = tuple(c['box'] for c in self._cols)
+def column(self: SteeringExplorer, n: int) -> dict:
+    "The widgets of column `n` (run `n` of the history), built and rendered for the current controls when first needed."
+    if n not in self._cols:
+        run = self.history[n - 1]
+        self._cols[n] = col = self._column(run, n)
+        try: target = self.target()
+        except ValueError: target = None
+        self._render(run, col, target, self.alignment())
+    return self._cols[n]
+
+@patch
+def add(self: SteeringExplorer, run: SteeringRun, show: bool = True, refresh: bool = True) -> bool:
+    "Append `run` to the history and the runs table and (if `show`) show its column first after the pinned ones; False for a run already here."
+    key = run_key(run)
+    if key in self._keys: return False
+    self._keys.add(key); self.history.append(run)
+    if show: self._view.insert(sum(m in self._pinned for m in self._view), len(self.history))  # newest first: none lands off-screen
+    if refresh: self._layout(); self._refresh_table()
+    return True
 
 @patch
 def _steer(self: SteeringExplorer, change=None):
     "Re-render every column for the sliders' target and the chosen rule (no model call)."
     try: target = self.target()
     except ValueError as e: self.status.value = _esc(e); return
-    for run, col in zip(self.history, self._cols): self._render(run, col, target, self.alignment())
+    for n, col in self._cols.items(): self._render(self.history[n - 1], col, target, self.alignment())
+    self._layout()
 
 @patch
 def clear(self: SteeringExplorer):
-    "Remove every column and forget the history."
-    self.history, self._cols, self.columns.children = [], [], ()
+    "Remove every column but the pinned ones (their runs stay in the runs table, to open again)."
+    self._view = [n for n in self._view if n in self._pinned]
+    self._layout()
 
 @patch
 def export(self: SteeringExplorer, path: str | Path | None = None) -> Path:
-    "Save the history as JSON to `path` (default: the history box)."
+    "Save the history as JSON to `path` (default: the exchange tab's path box)."
     out = save_history(self.history, path or self.path.value)
-    self.status.value = f"saved {len(self.history)} run{'s' * (len(self.history) != 1)} to {_esc(out)}"
+    self.exchange_status.value = f"saved {len(self.history)} run{'s' * (len(self.history) != 1)} to {_esc(out)}"
     return out
 
 @patch
-def import_(self: SteeringExplorer, path: str | Path | None = None):
-    "Add the runs saved in `path` (default: the history box) as columns."
-    runs = load_history(path or self.path.value)
-    for r in runs: self.add(r)
-    self.status.value = f"loaded {len(runs)} run{'s' * (len(runs) != 1)} from {_esc(path or self.path.value)}"
+def import_(self: SteeringExplorer, path: str | Path | None = None) -> int:
+    "Add the runs in `path` (default: the path box): a history JSON, a session ZIP, or a folder of align-system runs; returns how many were new."
+    path = Path(path or self.path.value)
+    if path.suffix == '.json': runs, skipped = load_history(path), {}
+    else: runs, skipped = read_session(path, str(path))
+    return self._take(runs, skipped, str(path))
+
+# %% ../nbs/17_steering.ipynb #e100e030
+@patch
+def _columns_panel(self: SteeringExplorer):
+    "The columns, a row per probe, under a line that says which chose differently; and the on-demand diff of two columns."
+    self.diff_summary, self.columns = W.HTML(), W.VBox()
+    self.diff_a, self.diff_b = (W.Dropdown(description=d, layout=W.Layout(width='30%')) for d in ('compare', 'with'))
+    self.diff_button, self.diff_out = W.Button(description='Show differences', icon='columns'), W.HTML()
+    self.diff_button.on_click(lambda _: self._guard(self.show_diff))
+    return W.VBox([self.diff_summary, self.columns, W.HBox([self.diff_a, self.diff_b, self.diff_button]), self.diff_out])
+
+@patch
+def _runs_panel(self: SteeringExplorer):
+    "The runs table with its search, per-column filters, sort and the row to open as a column."
+    self.search = W.Text(placeholder='search the probe text', description='search', continuous_update=False)
+    self.sort_by = W.Dropdown(options=list(RUN_COLUMNS), value='#', description='sort by')
+    self.descending = W.Checkbox(value=True, description='descending', indent=False)
+    self.table_filters = {c: W.Dropdown(options=[('(all)', None)], description=c, style=dict(description_width='initial'))
+                          for c in FILTERABLE}
+    self.table, self.open_row = W.HTML(layout=W.Layout(max_height='420px', overflow='auto')), W.Dropdown(description='run #')
+    self.open_button = W.Button(description='Open as column', icon='external-link')
+    for w in [self.search, self.sort_by, self.descending, *self.table_filters.values()]: w.observe(lambda _: self._refresh_table(), 'value')
+    self.open_button.on_click(lambda _: self._guard(self.open_run, self.open_row.value))
+    filters = W.HBox(list(self.table_filters.values()), layout=W.Layout(flex_flow='row wrap'))
+    return W.VBox([W.HBox([self.search, self.sort_by, self.descending]), filters, self.table, W.HBox([self.open_row, self.open_button])])
+
+@patch
+def _exchange_panel(self: SteeringExplorer):
+    "Download the session as a ZIP, upload ZIPs, load a folder or a history file from the kernel's disk."
+    self.zip_button, self.download_link = W.Button(description='Download session (ZIP)', icon='download'), W.HTML()
+    self.upload = W.FileUpload(accept='.zip', multiple=True, description='Upload ZIP')
+    self.path = W.Text(value='steering_history.json', description='path', placeholder='a folder, a session .zip or a history .json',
+                       layout=W.Layout(width='50%'))
+    self.export_button = W.Button(description='Save history', icon='save')
+    self.import_button = W.Button(description='Load', icon='folder-open', tooltip='a folder of align-system runs, a session ZIP or a history JSON')
+    self.exchange_status = W.HTML()
+    self.zip_button.on_click(lambda _: self._guard(self._zip_link))
+    self.upload.observe(lambda ch: self._guard(self._uploaded), 'value')
+    self.export_button.on_click(lambda _: self._guard(self.export)); self.import_button.on_click(lambda _: self._guard(self.import_))
+    return W.VBox([W.HBox([self.zip_button, self.download_link]), self.upload, W.HBox([self.path, self.export_button, self.import_button]),
+                   self.exchange_status])
+
+@patch
+def _layout(self: SteeringExplorer):
+    "Lay the shown columns out, a row per probe (pinned first, then newest first), and mark the probes whose columns chose differently."
+    order = [n for n in self._view if n in self._pinned] + [n for n in self._view if n not in self._pinned]
+    groups = {}
+    for n in order: groups.setdefault(self.history[n - 1].probe.id, []).append(n)
+    rows, differ = [], []
+    for pid, ns in groups.items():
+        shown = {n: self.column(n).get('shown') for n in ns}
+        apart = len({i for i in shown.values() if i is not None}) > 1
+        ls = letters(len(self.history[ns[0] - 1].probe.choices))
+        says = ' · '.join(f"#{n} {ls[i] if i is not None else '—'}" for n, i in shown.items())
+        for n in ns:
+            self.column(n)['flag'].value = (f"<div class='align-differs' style='background:#fff3e0;padding:2px 4px'>≠ the columns of "
+                                               f"this probe chose differently ({says})</div>" if apart else '')
+        if apart: differ.append(f"{pid}: {says}")
+        p = self.history[ns[0] - 1].probe
+        head = W.HTML(f"<div style='margin-top:6px'><b>{_esc(pid)}</b> <span style='color:#666'>{_esc(_shorten(p.prompt, 160))}</span></div>")
+        rows.append(W.VBox([head, W.HBox([self.column(n)['box'] for n in ns], layout=W.Layout(overflow='auto', width='100%'))]))
+    self.columns.children = tuple(rows)
+    self._shown = [n for ns in groups.values() for n in ns]
+    self.diff_summary.value = ('' if not differ else "<div class='align-diff-summary' style='color:#e65100'>≠ columns chose differently: "
+                               + '; '.join(_esc(d) for d in differ) + " (compare two below)</div>")
+    names = [(f"#{n} {self.history[n - 1].adm} · {self.history[n - 1].backbone}", n) for n in order]
+    for dd, pick in ((self.diff_a, 0), (self.diff_b, 1)):
+        keep = dd.value
+        dd.options = names
+        dd.value = keep if keep in order else (order[pick] if len(order) > pick else None)
+
+@patch
+def pin(self: SteeringExplorer, n: int, on: bool = True):
+    "Pin column `n` (first in its row, kept by Clear) or unpin it."
+    if on: self._pinned.add(n)
+    else: self._pinned.discard(n)
+    if self.column(n)['pin'].value != on: self.column(n)['pin'].value = on
+    self._layout()
+
+@patch
+def move(self: SteeringExplorer, n: int, by: int):
+    "Move column `n` `by` places among the shown columns (negative: left)."
+    i = self._view.index(n); j = min(max(i + by, 0), len(self._view) - 1)
+    self._view.insert(j, self._view.pop(i)); self._layout()
+
+@patch
+def remove(self: SteeringExplorer, n: int):
+    "Remove column `n` (its run stays in the runs table)."
+    if n in self._view: self._view.remove(n)
+    self._pinned.discard(n); self._layout()
+
+@patch
+def shown_columns(self: SteeringExplorer) -> list[int]:
+    "The numbers of the columns shown, in the order shown (row by row)."
+    return list(self._shown)
+
+@patch
+def show_diff(self: SteeringExplorer, a: int | None = None, b: int | None = None):
+    "Show the lines in which columns `a` and `b` (default: the two dropdowns) differ, in config and prompts."
+    a, b = a or self.diff_a.value, b or self.diff_b.value
+    if a is None or b is None: raise ValueError("open two columns to compare")
+    self.diff_out.value = diff_html(self.history[a - 1], self.history[b - 1], (f"#{a}", f"#{b}"))
+
+@patch
+def _refresh_table(self: SteeringExplorer):
+    "Re-draw the runs table for the search, filters and sort."
+    frame = runs_frame(dict(enumerate(self.history, 1)), self._queue)
+    for c, dd in self.table_filters.items():
+        values = sorted({v for v in frame[c] if isinstance(v, str)})
+        if [o[1] for o in dd.options[1:]] != values:
+            keep = dd.value; dd.options = [('(all)', None)] + [(_shorten(v, 40), v) for v in values]; dd.value = keep if keep in values else None
+    filters = {c: dd.value for c, dd in self.table_filters.items()}
+    rows = select_runs(frame, self.search.value, filters, self.sort_by.value, self.descending.value)
+    queued = sum(r['status'] in ('queued', 'running') for r in self._queue)
+    sweep = f"<div style='color:#0d47a1'>sweep: {len(self._queue) - queued} of {len(self._queue)} queued runs ended, {queued} to go</div>" if queued else ''
+    self.table.value = sweep + runs_html(rows)
+    numbers = [int(n) for n in rows['#'] if n == n and n is not None]
+    self.open_row.options = numbers
+    if numbers and self.open_row.value not in numbers: self.open_row.value = numbers[0]
+
+@patch
+def open_run(self: SteeringExplorer, n: int):
+    "Show run `n` as a column (first after the pinned ones) and switch to the columns."
+    if n is None or not 1 <= n <= len(self.history): raise ValueError(f"no run #{n}: choose a row of the runs table")
+    if n in self._view: self._view.remove(n)
+    self._view.insert(sum(m in self._pinned for m in self._view), n)
+    self._layout(); self.tabs.selected_index = 0
+
+@patch
+def _save_link(self: SteeringExplorer, n: int):
+    "Put a download link of column `n`'s run config (YAML for `align-nb run`) in the column."
+    run = self.history[n - 1]
+    if not run.config.get('probe_ids'): save_run_config(run, 'unused.yaml')  # says why it cannot be saved
+    name = f"{_folder_name(run.adm)}_{_folder_name(run.probe.id)}.yaml"
+    self.column(n)['saved'].value = _download(config_yaml(run).encode(), name, 'application/x-yaml')
+
+def _download(data: bytes, name: str, mime: str) -> str:
+    "An HTML link that downloads `data` as file `name` in the browser."
+    href = f"data:{mime};base64,{base64.b64encode(data).decode()}"
+    return f"<a class='align-download' download='{_esc(name)}' href='{href}'>⬇ {_esc(name)} ({len(data) / 1024:,.1f} kB)</a>"
+
+@patch
+def download(self: SteeringExplorer) -> bytes:
+    "The session (every run) as a ZIP of align-system experiment folders."
+    if not self.history: raise ValueError("no run to download yet: press Run first")
+    return session_zip(self.history)
+
+@patch
+def _zip_link(self: SteeringExplorer):
+    data = self.download()
+    self.download_link.value = _download(data, f"align_nb_session_{time.strftime('%Y%m%d-%H%M%S')}.zip", 'application/zip')
+    self.exchange_status.value = f"{len(self.history)} runs ready to download"
+
+@patch
+def _uploaded(self: SteeringExplorer):
+    "Add the runs of the uploaded ZIPs."
+    files, total = self.upload.value, 0
+    if not files: return
+    for f in files: total += self._take(*read_session(bytes(f['content']), f['name']), f['name'])
+    self.upload.value = ()  # the same file can be uploaded again (it adds nothing new)
+
+@patch
+def _take(self: SteeringExplorer, runs: list[SteeringRun], skipped: dict, source: str, open_at_most: int = 12) -> int:
+    "Add `runs` read from `source` without duplicates, opening the first `open_at_most` new ones as columns; say what happened."
+    first = len(self.history) + 1
+    new = [r for r in runs if self.add(r, show=False, refresh=False)]
+    for n in range(first, first + min(len(new), open_at_most)): self._view.insert(sum(m in self._pinned for m in self._view), n)
+    self._layout(); self._refresh_table()
+    more = f"; {len(new) - open_at_most} more in the runs table" if len(new) > open_at_most else ''
+    self.exchange_status.value = (f"{_esc(Path(source).name)}: {len(new)} new run{'s' * (len(new) != 1)}, "
+                                  f"{len(runs) - len(new)} already here{more}"
+                                  + ''.join(f"<br><span style='color:#b00020'>⚠ skipped {_esc(w)}: {_esc(why)}</span>" for w, why in skipped.items()))
+    return len(new)
