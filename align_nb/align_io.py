@@ -23,11 +23,12 @@ from .metrics import RESULT_COLUMNS, score_against
 from .runner import ExperimentConfig, run_config, run_decisions
 
 # %% auto #0
-__all__ = ['export_align_system', 'export_steerable', 'target_from_id', 'is_align_system_run', 'add_target_options',
-           'given_target', 'AlignSystemRun', 'read_align_system_run']
+__all__ = ['folder_name', 'io_record', 'kdma_entries', 'target_mapping', 'export_align_system', 'export_steerable',
+           'target_from_id', 'is_align_system_run', 'add_target_options', 'given_target', 'AlignSystemRun',
+           'read_align_system_run']
 
 # %% ../nbs/15b_align_io.ipynb #10b80e47
-def _folder_name(name: str) -> str:
+def folder_name(name: str) -> str:
     "A target or run name as one safe path component."
     return re.sub(r'[^A-Za-z0-9._=-]+', '_', name).strip('_.') or 'target'
 
@@ -66,7 +67,7 @@ def _icl(d: Decision, pool: dict[str, Probe]) -> dict | None:
             ]
     return out or None
 
-def _record(p: Probe, t: Target, d: Decision, seconds: float, pool: dict[str, Probe] | None = None) -> dict:
+def io_record(p: Probe, t: Target, d: Decision, seconds: float, pool: dict[str, Probe] | None = None) -> dict:
     "One align-system input_output record for decision `d` of probe `p` under target `t` (`pool`: the few-shot examples' probes by id)."
     choices = _choices(p)
     info = dict(true_kdma_values={c.text: c.values for c in p.choices}, reasoning=d.reasoning, tied=d.tied, error=d.error,
@@ -85,7 +86,7 @@ def _record(p: Probe, t: Target, d: Decision, seconds: float, pool: dict[str, Pr
                            full_state=state, state=p.prompt, choices=choices),
                 label=[c.get('kdma_association') or {} for c in choices], choice_info=info, output=out)
 
-def _target_entries(t) -> list[dict]:
+def kdma_entries(t) -> list[dict]:
     "A target as align-system's `kdma_values`: a point's value; a density's mean, with its samples and bandwidth as align_nb's data."
     out = []
     for a, v in as_distribution(t).values.items():
@@ -97,6 +98,10 @@ def _target_entries(t) -> list[dict]:
             out.append(dict(kdma=a, value=k.mean, kdes=dict(samples=list(k.samples), bandwidth=k.bandwidth)))
     return out
 
+def target_mapping(target) -> dict:
+    "`target` as align-system's alignment_target mapping (id, kdma_values): a run config's `alignment_target`, a config's `alignment_targets` entry."
+    return dict(id=target.name or 'target', kdma_values=kdma_entries(target))
+
 def export_align_system(run_dir: str | Path, out: str | Path, targets: list[str] | str | None = None) -> list[Path]:
     "Write a run as align-system experiment folders, one per target (`out/<run>/<target>/`); returns the folders."
     run_dir, out, cfg = Path(run_dir), Path(out), run_config(run_dir)
@@ -105,16 +110,16 @@ def export_align_system(run_dir: str | Path, out: str | Path, targets: list[str]
     pool = {p.id: p for p in load_benchmark(cfg.benchmark, **{**cfg.loader, 'split': 'train'}).probes} if few_shot else {}
     by_target = defaultdict(list)
     for p, t, d in run_decisions(run_dir, targets, scorable_only=False):
-        by_target[t.name].append((t, _record(p, t, d, seconds.get(p.id, 0.0), pool)))
+        by_target[t.name].append((t, io_record(p, t, d, seconds.get(p.id, 0.0), pool)))
     folders = []
     for name, items in by_target.items():
         t, recs = items[0][0], [r for _, r in items]
-        folder = safe_path(out, _folder_name(run_dir.name), _folder_name(name))
+        folder = safe_path(out, folder_name(run_dir.name), folder_name(name))
         (folder / '.hydra').mkdir(parents=True, exist_ok=True)
         adm = dict(name=cfg.adm.kind, instance=dict(cfg.adm.params)) | (
             {'structured_inference_engine': _backbone(cfg)} if cfg.engine else {}
         )
-        config = dict(name=f"align_nb/{run_dir.name}", adm=adm, alignment_target=dict(id=t.name, kdma_values=_target_entries(t)),
+        config = dict(name=f"align_nb/{run_dir.name}", adm=adm, alignment_target=target_mapping(t),
                       align_nb=dict(run=str(run_dir), config=cfg.model_dump(mode='json')))
         write_atomic(folder / '.hydra' / 'config.yaml', yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
         write_atomic(folder / 'input_output.json', json.dumps(recs, indent=1))
@@ -140,10 +145,10 @@ def export_steerable(run_dir: str | Path, out: str | Path, targets: list[str] | 
         by_target[t.name].append((t, dict(input=inp, output=output)))
     folders = []
     for name, items in by_target.items():
-        folder = safe_path(out, _folder_name(name))
+        folder = safe_path(out, folder_name(name))
         folder.mkdir(parents=True, exist_ok=True)
         write_atomic(folder / 'input_output.json', json.dumps([r for _, r in items], indent=1))
-        write_atomic(folder / f"{_folder_name(name)}.json", json.dumps(items[0][0].values))
+        write_atomic(folder / f"{folder_name(name)}.json", json.dumps(items[0][0].values))
         folders.append(folder)
     return folders
 

@@ -24,15 +24,14 @@ from .prompts import letters
 from .adms import ADM_KINDS, adm_kind
 from .alignment import PROFILES
 from .runner import ADMSpec, ExperimentConfig, build_adm, config_changes, inline_targets, load_config
-from .align_io import _folder_name, _record, _target_entries, is_align_system_run, read_align_system_run
+from .align_io import folder_name, io_record, is_align_system_run, read_align_system_run, target_mapping
 from .results_explorer import backbone_name, find_runs
 
 # %% auto #0
 __all__ = ['SCORE_LABELS', 'RUN_COLUMNS', 'FILTERABLE', 'custom_probe', 'PromptRecorder', 'prompt_text', 'SteeringRun',
-           'save_history', 'load_history', 'answer_text', 'resteer', 'run_rule', 'prediction_chart', 'target_config',
-           'config_dict', 'config_yaml', 'edited_config', 'edit_summary', 'save_run_config', 'diff_lines', 'diff_html',
-           'run_row', 'runs_frame', 'select_runs', 'runs_html', 'run_key', 'session_zip', 'read_session',
-           'SteeringExplorer']
+           'save_history', 'load_history', 'answer_text', 'resteer', 'run_rule', 'prediction_chart', 'config_dict',
+           'config_yaml', 'edited_config', 'edit_summary', 'save_run_config', 'diff_lines', 'diff_html', 'run_row',
+           'runs_frame', 'select_runs', 'runs_html', 'run_key', 'session_zip', 'read_session', 'SteeringExplorer']
 
 # %% ../nbs/17_steering.ipynb #66bd4b10
 def custom_probe(scenario: str, options: str | list[str], domain: str = 'custom') -> Probe:
@@ -195,10 +194,6 @@ def _target_text(t) -> str: return ', '.join(f"{a} {_value_text(v)}" for a, v in
 def _rule_name(spec: AlignmentSpec) -> str: return f"{spec.function}, {spec.mode}, {spec.selection}"
 
 # %% ../nbs/17_steering.ipynb #2a0e3455
-def target_config(target) -> dict:
-    "`target` as align-system's alignment_target mapping (id, kdma_values): an entry of a config's `alignment_targets`."
-    return dict(id=target.name or 'explorer', kdma_values=_target_entries(target))
-
 def config_dict(cfg: ExperimentConfig) -> dict:
     "`cfg` as the plain mapping a column shows and saves (its unset keys left out)."
     return cfg.model_dump(mode='json', exclude_none=True)
@@ -319,13 +314,13 @@ def session_zip(runs: list[SteeringRun]) -> bytes:
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, 'w', zipfile.ZIP_DEFLATED) as z:
         for i, ((adm, backbone, _, _), rs) in enumerate(groups.items()):
-            folder = f"session/{i + 1:02d}_{_folder_name(adm)}_{_folder_name(backbone)}/{_folder_name(rs[0].target.name or 'target')}"
-            recs = [_record(r.probe, r.target, r.decision, r.seconds) for r in rs]
+            folder = f"session/{i + 1:02d}_{folder_name(adm)}_{folder_name(backbone)}/{folder_name(rs[0].target.name or 'target')}"
+            recs = [io_record(r.probe, r.target, r.decision, r.seconds) for r in rs]
             for rec, r in zip(recs, rs): rec['choice_info']['align_nb_run'] = r.model_dump(mode='json', exclude_none=True)
             cfg = rs[0].config
             adm_cfg = dict(name=(cfg.get('adm') or {}).get('kind', adm), instance=(cfg.get('adm') or {}).get('params', {}))
             if cfg.get('engine'): adm_cfg['structured_inference_engine'] = dict(model_name=backbone, **cfg['engine'])
-            hydra = dict(name=f"align_nb/steering/{adm}", adm=adm_cfg, alignment_target=target_config(rs[0].target),
+            hydra = dict(name=f"align_nb/steering/{adm}", adm=adm_cfg, alignment_target=target_mapping(rs[0].target),
                          align_nb=dict(config={k: v for k, v in cfg.items() if k != 'probe_ids'}))
             z.writestr(f"{folder}/.hydra/config.yaml", yaml.safe_dump(hydra, sort_keys=False, allow_unicode=True))
             z.writestr(f"{folder}/input_output.json", json.dumps(recs, indent=1))
@@ -454,7 +449,7 @@ def _load_benchmark(self: SteeringExplorer, change=None):
     self.probe.value = 0 if bench.probes else None  # a fresh explorer has a probe to run, not an empty choice
     self.sliders = {
         a.name: W.FloatSlider(
-            value=0.5, min=0, max=1, step=0.05, description=a.name, readout_format='.2f', style=dict(description_width='110px')
+            value=0.5, min=0, max=1, step=0.05, description=a.name, readout_format='.2f', style=dict(description_width='150px')
         )
         for a in bench.attributes
     }
@@ -529,7 +524,7 @@ def _config(self: SteeringExplorer, bench_name: str, probe: Probe, target, spec:
         benchmark=bench_name, loader=self.loaders.get(bench_name, {}), profile=self.profile.value or None, alignment=rule,
         adm=dict(kind=kind, params=self.adm_params.get(kind, {})), seed=self.seed,
         engine=engine_config(self.engines[backbone]).model_dump(mode='json') if k.engine else None,
-        probe_ids=[probe.id] if self.source.value == 'benchmark' else None, alignment_targets=[target_config(target)],
+        probe_ids=[probe.id] if self.source.value == 'benchmark' else None, alignment_targets=[target_mapping(target)],
     ))
 
 @patch
@@ -670,7 +665,9 @@ def _work(self: SteeringExplorer, jobs: list[dict]):
             if self._cancel.is_set(): break
             j['row']['status'] = 'running'; self._refresh_table()
             try:
-                self.add(self._one(j)); done += 1
+                if self.add(self._one(j)) and 'from' in j:
+                    self.column(j['from'])['edit_msg'].value = f"<span style='color:#555'>ran as #{len(self.history)}: {_esc(j['edited'])}</span>"
+                done += 1
                 self._queue.remove(j['row'])
             except _Cancelled: break
             except Exception as e:
@@ -705,7 +702,7 @@ def run_edited(self: SteeringExplorer, n: int, text: str | None = None, system_p
         col['edit_msg'].value = f"<span class='align-refused' style='color:#b00020'>⚠ not run: {_esc(why)}</span>"
         return
     job = dict(backbone=self._backbone_label(cfg), cfg=cfg, probe=probe or run.probe, target=targets[0] if targets else run.target,
-               edited=f"from #{n}: {edit_summary(run.config, config_dict(cfg))}")
+               edited=f"from #{n}: {edit_summary(run.config, config_dict(cfg))}", **{'from': n})
     col['edit_msg'].value = f"<span style='color:#555'>running as a new column: {_esc(job['edited'])}</span>"
     self.error.value = ''
     self._start([job], block)
@@ -854,7 +851,7 @@ def _columns_panel(self: SteeringExplorer):
     "The columns, a row per probe, under a line that says which chose differently; and the on-demand diff of two columns."
     self.diff_summary, self.columns = W.HTML(), W.VBox()
     self.diff_a, self.diff_b = (W.Dropdown(description=d, layout=W.Layout(width='30%')) for d in ('compare', 'with'))
-    self.diff_button, self.diff_out = W.Button(description='Show differences', icon='columns'), W.HTML()
+    self.diff_button, self.diff_out = W.Button(description='Show differences', icon='columns', layout=W.Layout(width='auto')), W.HTML()
     self.diff_button.on_click(lambda _: self._guard(self.show_diff))
     return W.VBox([self.diff_summary, self.columns, W.HBox([self.diff_a, self.diff_b, self.diff_button]), self.diff_out])
 
@@ -905,18 +902,21 @@ def _layout(self: SteeringExplorer):
             self.column(n)['flag'].value = (f"<div class='align-differs' style='background:#fff3e0;padding:2px 4px'>≠ the columns of "
                                                f"this probe chose differently ({says})</div>" if apart else '')
         if apart: differ.append(f"{pid}: {says}")
-        p = self.history[ns[0] - 1].probe
-        head = W.HTML(f"<div style='margin-top:6px'><b>{_esc(pid)}</b> <span style='color:#666'>{_esc(_shorten(p.prompt, 160))}</span></div>")
+        r0 = self.history[ns[0] - 1]
+        head = W.HTML(f"<div style='margin-top:6px'><b>{_esc(pid)}</b> ({_esc(r0.benchmark)}) "
+                      f"<span style='color:#666'>{_esc(_shorten(r0.probe.prompt, 160))}</span></div>")
         rows.append(W.VBox([head, W.HBox([self.column(n)['box'] for n in ns], layout=W.Layout(overflow='auto', width='100%'))]))
     self.columns.children = tuple(rows)
     self._shown = [n for ns in groups.values() for n in ns]
     self.diff_summary.value = ('' if not differ else "<div class='align-diff-summary' style='color:#e65100'>≠ columns chose differently: "
                                + '; '.join(_esc(d) for d in differ) + " (compare two below)</div>")
     names = [(f"#{n} {self.history[n - 1].adm} · {self.history[n - 1].backbone}", n) for n in order]
-    for dd, pick in ((self.diff_a, 0), (self.diff_b, 1)):
-        keep = dd.value
-        dd.options = names
-        dd.value = keep if keep in order else (order[pick] if len(order) > pick else None)
+    a = self.diff_a.value if self.diff_a.value in order else None  # the two compared stay two different shown columns
+    b = self.diff_b.value if self.diff_b.value in order and self.diff_b.value != a else None
+    free = [n for n in order if n not in (a, b)]
+    if a is None and free: a = free.pop(0)
+    if b is None and free: b = free.pop(0)
+    for dd, v in ((self.diff_a, a), (self.diff_b, b)): dd.options, dd.value = names, v
 
 @patch
 def pin(self: SteeringExplorer, n: int, on: bool = True):
@@ -980,7 +980,7 @@ def _save_link(self: SteeringExplorer, n: int):
     "Put a download link of column `n`'s run config (YAML for `align-nb run`) in the column."
     run = self.history[n - 1]
     if not run.config.get('probe_ids'): save_run_config(run, 'unused.yaml')  # says why it cannot be saved
-    name = f"{_folder_name(run.adm)}_{_folder_name(run.probe.id)}.yaml"
+    name = f"{folder_name(run.adm)}_{folder_name(run.probe.id)}.yaml"
     self.column(n)['saved'].value = _download(config_yaml(run).encode(), name, 'application/x-yaml')
 
 def _download(data: bytes, name: str, mime: str) -> str:
