@@ -23,9 +23,9 @@ from .metrics import RESULT_COLUMNS, score_against
 from .runner import ExperimentConfig, run_config, run_decisions
 
 # %% auto #0
-__all__ = ['folder_name', 'io_record', 'kdma_entries', 'target_mapping', 'export_align_system', 'export_steerable',
-           'target_from_id', 'is_align_system_run', 'add_target_options', 'given_target', 'AlignSystemRun',
-           'read_align_system_run']
+__all__ = ['folder_name', 'io_record', 'kdma_entries', 'target_mapping', 'experiment_files', 'export_align_system',
+           'export_steerable', 'target_from_id', 'is_align_system_run', 'add_target_options', 'given_target',
+           'AlignSystemRun', 'read_align_system_run']
 
 # %% ../nbs/15b_align_io.ipynb #10b80e47
 def folder_name(name: str) -> str:
@@ -102,6 +102,17 @@ def target_mapping(target) -> dict:
     "`target` as align-system's alignment_target mapping (id, kdma_values): a run config's `alignment_target`, a config's `alignment_targets` entry."
     return dict(id=target.name or 'target', kdma_values=kdma_entries(target))
 
+def experiment_files(records: list[dict], config: dict) -> dict[str, str]:
+    "An align-system experiment folder's files, by path within it: `config` as `.hydra/config.yaml`, `records` (`io_record`s) and their timing."
+    times = [r['choice_info']['per_step_timing_stats'][0]['elapsed_s'] for r in records]
+    per_scenario = defaultdict(list)
+    for r, s in zip(records, times): per_scenario[r['input']['scenario_id']].append(s)
+    # align-browser's TimingData requires the per-scenario summary beside the raw times
+    timing = dict(raw_times_s=times, scenarios=[dict(n_actions_taken=len(v), total_time_s=sum(v), avg_time_s=sum(v) / len(v),
+                                                     max_time_s=max(v), raw_times_s=v) for v in per_scenario.values()])
+    return {'.hydra/config.yaml': yaml.safe_dump(config, sort_keys=False, allow_unicode=True),
+            'input_output.json': json.dumps(records, indent=1), 'timing.json': json.dumps(timing, indent=1)}
+
 def export_align_system(run_dir: str | Path, out: str | Path, targets: list[str] | str | None = None) -> list[Path]:
     "Write a run as align-system experiment folders, one per target (`out/<run>/<target>/`); returns the folders."
     run_dir, out, cfg = Path(run_dir), Path(out), run_config(run_dir)
@@ -121,14 +132,7 @@ def export_align_system(run_dir: str | Path, out: str | Path, targets: list[str]
         )
         config = dict(name=f"align_nb/{run_dir.name}", adm=adm, alignment_target=target_mapping(t),
                       align_nb=dict(run=str(run_dir), config=cfg.model_dump(mode='json')))
-        write_atomic(folder / '.hydra' / 'config.yaml', yaml.safe_dump(config, sort_keys=False, allow_unicode=True))
-        write_atomic(folder / 'input_output.json', json.dumps(recs, indent=1))
-        times = [r['choice_info']['per_step_timing_stats'][0]['elapsed_s'] for r in recs]
-        per_scenario = defaultdict(list)
-        for r, s in zip(recs, times): per_scenario[r['input']['scenario_id']].append(s)
-        timing = dict(raw_times_s=times, scenarios=[dict(n_actions_taken=len(v), total_time_s=sum(v), avg_time_s=sum(v) / len(v),
-                                                         max_time_s=max(v), raw_times_s=v) for v in per_scenario.values()])
-        write_atomic(folder / 'timing.json', json.dumps(timing, indent=1))
+        for rel, text in experiment_files(recs, config).items(): write_atomic(folder / rel, text)
         folders.append(folder)
     return folders
 

@@ -24,7 +24,7 @@ from .prompts import letters
 from .adms import ADM_KINDS, adm_kind
 from .alignment import PROFILES
 from .runner import ADMSpec, ExperimentConfig, build_adm, config_changes, inline_targets, load_config
-from .align_io import folder_name, io_record, is_align_system_run, read_align_system_run, target_mapping
+from .align_io import experiment_files, folder_name, io_record, is_align_system_run, read_align_system_run, target_mapping
 from .results_explorer import backbone_name, find_runs
 
 # %% auto #0
@@ -241,7 +241,8 @@ def diff_lines(a: SteeringRun, b: SteeringRun) -> list[str]:
     "The lines in which runs `a` and `b` differ: config, then prompts, each '-' a's line or '+' b's."
     out, la, lb = [], _run_lines(a), _run_lines(b)
     for what in la:
-        d = [l for l in difflib.unified_diff(la[what], lb[what], lineterm='', n=0) if not l.startswith(('---', '+++', '@@'))]
+        # past the two file-name lines, hunk headers ('@@') are the only lines that start with neither '-' nor '+'
+        d = [l for l in list(difflib.unified_diff(la[what], lb[what], lineterm='', n=0))[2:] if not l.startswith('@@')]
         if d: out += [f"# {what}", *d]
     return out
 
@@ -322,9 +323,7 @@ def session_zip(runs: list[SteeringRun]) -> bytes:
             if cfg.get('engine'): adm_cfg['structured_inference_engine'] = dict(model_name=backbone, **cfg['engine'])
             hydra = dict(name=f"align_nb/steering/{adm}", adm=adm_cfg, alignment_target=target_mapping(rs[0].target),
                          align_nb=dict(config={k: v for k, v in cfg.items() if k != 'probe_ids'}))
-            z.writestr(f"{folder}/.hydra/config.yaml", yaml.safe_dump(hydra, sort_keys=False, allow_unicode=True))
-            z.writestr(f"{folder}/input_output.json", json.dumps(recs, indent=1))
-            z.writestr(f"{folder}/timing.json", json.dumps(dict(raw_times_s=[r.seconds for r in rs]), indent=1))
+            for rel, text in experiment_files(recs, hydra).items(): z.writestr(f"{folder}/{rel}", text)
     return buf.getvalue()
 
 # %% ../nbs/17_steering.ipynb #d723cf97
@@ -355,7 +354,11 @@ def read_session(source: bytes | str | Path, name: str = 'upload.zip') -> tuple[
         elif Path(source).is_file(): root = _unzip(Path(source).read_bytes(), Path(tmp), str(source))
         else: root = Path(source)
         runs, skipped = [], {}
-        for f in find_runs(root):
+        try: found = find_runs(root)
+        except FileNotFoundError:
+            label = name if isinstance(source, (bytes, bytearray, memoryview)) else str(source)
+            raise ValueError(f"{label}: no align-system experiment folder (an input_output.json) in it") from None
+        for f in found:
             where = str(f.relative_to(root)) if f.is_relative_to(root) and f != root else str(f)
             if not is_align_system_run(f):
                 skipped[where] = "an align_nb run folder: open it in the results explorer, or `align-nb export` it to align-system's layout"

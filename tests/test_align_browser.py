@@ -5,8 +5,9 @@ simulated backbone) are exported as align-system experiment folders; align-brows
 site from them; the manifest must list each experiment with its decision maker, backbone, target and
 decisions; headless Chromium then opens the site (and one built from the few-shot run alone) and the
 page must show our runs, their predictions and few-shot examples, without a script error. The
-screenshots go to `artifacts/align_browser/`."""
-import functools, http.server, json, shutil, subprocess, sys, threading
+screenshots go to `artifacts/align_browser/`. The steering explorer's session download (six columns on the
+simulated backbone) builds an align-browser site too, each column's run listed."""
+import functools, http.server, io, json, shutil, subprocess, sys, threading, zipfile
 from pathlib import Path
 
 import pytest
@@ -84,3 +85,21 @@ def test_page_shows_our_runs_in_chromium(site, which, shows):
     finally: httpd.shutdown()
     assert all(s in text for s in shows), text[:3000]
     assert not errors, errors
+
+def test_steering_session_zip_is_an_align_browser_site(data_root, tmp_path):
+    "The steering explorer's session download is align-system experiment folders: align-browser lists every column's run."
+    from align_nb.steering import SteeringExplorer
+    ex = SteeringExplorer(adms=('random', 'comparative-regression', 'prompt-aligned'), backbones=('simulated',))
+    for a, box in ex.includes.items(): box.value = a == 'verbosity'
+    for i in (0, 1): ex.probe.value = i; ex.run(block=True)
+    assert ex.error.value == '' and len(ex.history) == 6, ex.error.value
+    with zipfile.ZipFile(io.BytesIO(ex.download())) as z: z.extractall(tmp_path / 'session')
+    exe = shutil.which('align-browser', path=str(Path(sys.executable).parent))
+    r = subprocess.run([exe, str(tmp_path / 'session'), '--output-dir', str(tmp_path / 'site'), '--build-only'],
+                       capture_output=True, text=True, timeout=600)
+    assert r.returncode == 0, r.stdout[-3000:] + r.stderr[-3000:]
+    manifest = json.loads((tmp_path / 'site' / 'data' / 'manifest.json').read_text())
+    listed = {e['parameters']['adm']['name']: sum(len(s['scenes']) for s in e['scenarios'].values()) for e in manifest['experiments'].values()}
+    assert listed == {'random': 2, 'comparative-regression': 2, 'prompt-aligned': 2}, listed  # each column's run, both probes
+    models = {e['parameters']['adm']['name']: (e['parameters']['llm'] or {}).get('model_name') for e in manifest['experiments'].values()}
+    assert models == {'random': None, 'comparative-regression': 'simulated', 'prompt-aligned': 'simulated'}, models
