@@ -236,8 +236,13 @@ class ResultsExplorer:
         self._quiet = False  # True while `load` resets the filters, so they don't each trigger a re-draw
         for w in self.filters.values(): w.observe(lambda _: self._quiet or self.refresh(), 'value')
         self.probe.observe(lambda _: self._show_probe(), 'value')
-        tabs = W.Tab([self.table, self.by_k, self.calibration, W.VBox([self.probe, self.detail])])
-        for i, t in enumerate(['accuracy', 'accuracy per k', 'predicted vs true', 'probes']): tabs.set_title(i, t)
+        # the paired comparison of two runs (`align-nb compare`): the runs passing the filters, two at a time
+        self.pair_a, self.pair_b = (W.Dropdown(description=d, layout=W.Layout(width='45%')) for d in ('run A', 'run B'))
+        self.pair_button, self.pair_out = W.Button(description='Compare', icon='balance-scale'), W.HTML(layout=W.Layout(overflow='auto'))
+        self.pair_button.on_click(lambda _: self._show_pair())
+        paired = W.VBox([W.HBox([self.pair_a, self.pair_b, self.pair_button]), self.pair_out])
+        tabs = W.Tab([self.table, self.by_k, self.calibration, W.VBox([self.probe, self.detail]), paired])
+        for i, t in enumerate(['accuracy', 'accuracy per k', 'predicted vs true', 'probes', 'paired comparison']): tabs.set_title(i, t)
         filters = W.HBox(list(self.filters.values()), layout=W.Layout(flex_flow='row wrap'))
         self.widget = W.VBox([W.HBox([self.paths, self.load_button]), filters, self.status, tabs])
         if paths: self.load()
@@ -287,6 +292,7 @@ def refresh(self: ResultsExplorer):
     preds = pd.concat([self._predictions(r) for r in d.run.unique()], ignore_index=True)
     preds = preds[preds.probe_id.isin(d.probe_id.unique())]
     self.calibration.value = _png(plot_predicted_vs_true(preds).figure) if len(preds) else b''
+    self._pair_options(d.run.unique())
     keep, self.probe.options = self.probe.value, sorted(d.probe_id.unique())
     self.probe.value = keep if keep in self.probe.options else self.probe.options[0]
     self._show_probe()
@@ -299,3 +305,32 @@ def _predictions(self: ResultsExplorer, run: str) -> pd.DataFrame:
 @patch
 def _show_probe(self: ResultsExplorer):
     self.detail.value = probe_html(self.filtered(), self.probe.value, target=self.target) if self.probe.value else ''
+
+# %% ../nbs/18_results_explorer.ipynb #71ef9d3e
+@patch
+def _pair_options(self: ResultsExplorer, runs):
+    "Offer `runs` in the two run boxes (keeping a choice that still passes the filters; A and B two different runs)."
+    names = [(Path(r).name, r) for r in sorted(runs)]
+    a = self.pair_a.value if self.pair_a.value in runs else None
+    b = self.pair_b.value if self.pair_b.value in runs and self.pair_b.value != a else None
+    free = [r for _, r in names if r not in (a, b)]
+    if a is None and free: a = free.pop(0)
+    if b is None and free: b = free.pop(0)
+    for dd, v in ((self.pair_a, a), (self.pair_b, b)): dd.options, dd.value = names, v
+
+@patch
+def compare_pair(self: ResultsExplorer, a: str | None = None, b: str | None = None) -> str:
+    "HTML of the paired comparison of runs `a` and `b` (default: the two run boxes), as `align-nb compare` gives it."
+    from align_nb.compare import compare, load_run, show_pairs, show_runs  # compare builds on this module
+    a, b = a or self.pair_a.value, b or self.pair_b.value
+    if a is None or b is None or a == b: raise ValueError("choose two different runs to compare (load at least two)")
+    c = compare([load_run(r, self.target, Path(r).name) for r in (a, b)])
+    left = ''.join(f"<li>{_esc(n)}</li>" for n in c.left_out)
+    return (show_runs(c.runs).to_html(index=False) + (f"<p>left out (not shared):</p><ul>{left}</ul>" if left else '')
+            + "<p>A − B on the shared (probe, target) pairs, 95% CI resampling probes, exact McNemar:</p>"
+            + show_pairs(c.table).to_html(index=False))
+
+@patch
+def _show_pair(self: ResultsExplorer):
+    try: self.pair_out.value = self.compare_pair()
+    except (ValueError, KeyError, FileNotFoundError) as e: self.pair_out.value = f"<span style='color:#b00020'>⚠ {_esc(e)}</span>"
