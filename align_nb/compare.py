@@ -22,7 +22,7 @@ from .fingerprints import content_key
 from .alignment import AlignmentSpec, correct_options
 from .metrics import accuracy_ci, summarize, target_key
 from .prompts import letters
-from .results_explorer import adm_name, backbone_name, find_runs, predictions_frame
+from .run_folders import adm_name, backbone_name, find_runs, predictions_frame
 from .runner import run_config, run_decisions, score_run
 from .sp_rules import score_records
 
@@ -56,7 +56,7 @@ class Run:
     def __repr__(self): return f"Run({self.label!r}: {self.adm} · {self.backbone} · {self.profile}, {len(self.rows)} scored)"
 
 def backbone_label(cfg) -> str:
-    "The run's backbone as `results_explorer.backbone_name` names it; the simulated backbone by its dials (σ and any other it sets)."
+    "The run's backbone as `run_folders.backbone_name` names it; the simulated backbone by its dials (σ and any other it sets)."
     e = cfg.engine
     if e is None or e.kind != 'simulated': return backbone_name(cfg)
     dials = [f"σ={e.noise:g}"] + [f"{k}={getattr(e, k):g}" for k in ('position_bias', 'invalid_rate', 'flip_rate') if getattr(e, k)]
@@ -96,7 +96,7 @@ def load_run(path: str | Path, target: Target | None = None, label: str | None =
                probes, targets, decisions)
 
 def load_compare_runs(paths, target: Target | None = None, problems: list | None = None) -> list[Run]:
-    "Every run at or below `paths` (`results_explorer.find_runs`), labelled by its folder below the runs' common parent; `problems`: a list that collects a line per unreadable run instead of raising."
+    "Every run at or below `paths` (`run_folders.find_runs`), labelled by its folder below the runs' common parent; `problems`: a list that collects a line per unreadable run instead of raising."
     found = [p.resolve() for p in find_runs(paths)]
     base = Path(os.path.commonpath(found)) if len(found) > 1 else found[0].parent
     runs = []

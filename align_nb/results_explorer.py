@@ -15,67 +15,18 @@ import pandas as pd
 from fastcore.basics import patch
 
 from .align_io import is_align_system_run, read_align_system_run
-from .adms import adm_kind
-from .benchmarks import Benchmark, load_benchmark
+from .compare import compare, load_run, show_pairs, show_runs
 from .core import Target
 from .metrics import summarize
-from .profiles import default_profile
 from .prompts import letters
-from .runner import ExperimentConfig, read_results, run_config, score_run, target_labels
-from .sources import data_cache
+from .run_folders import adm_name, backbone_name, find_runs, predictions_frame, run_benchmark, stored_decisions
+from .runner import run_config, score_run, target_labels
 
 # %% auto #0
-__all__ = ['FILTERS', 'find_runs', 'backbone_name', 'adm_name', 'run_benchmark', 'load_runs', 'accuracy_table',
-           'plot_accuracy_by_k', 'predictions_frame', 'plot_predicted_vs_true', 'probe_html', 'ResultsExplorer']
-
-# %% ../nbs/18_results_explorer.ipynb #5db4fb3b
-def find_runs(paths: str | Path | list) -> list[Path]:
-    "Every run folder at or below each of `paths`, in order: align_nb's (config.json beside results.jsonl) and align-system's (input_output.json)."
-    paths = [paths] if isinstance(paths, (str, Path)) else list(paths)
-    runs = []
-    for p in map(Path, paths):
-        if not p.exists(): raise FileNotFoundError(f"{p}: no such folder")
-        ours = [p / 'config.json'] if (p / 'config.json').exists() else p.rglob('config.json')
-        theirs = [p / 'input_output.json'] if (p / 'input_output.json').exists() else p.rglob('input_output.json')
-        found = sorted(
-            {c.parent for c in ours if (c.parent / 'results.jsonl').exists()} | {c.parent for c in theirs if is_align_system_run(c.parent)}
-        )
-        if not found:
-            raise FileNotFoundError(
-                f"{p}: no run folders (a config.json beside a results.jsonl, or align-system's input_output.json) at or below it"
-            )
-        runs += [r for r in found if r not in runs]
-    return runs
-
-def backbone_name(cfg: ExperimentConfig) -> str:
-    "A short name for the run's backbone: the model file or folder and the engine kind ('-' for no LLM)."
-    e = cfg.engine
-    if e is None: return '-'
-    if e.kind == 'simulated':  # its dialled skill is what tells two simulated backbones apart
-        dials = ', '.join(f"{k} {getattr(e, k):g}" for k in ('noise', 'flip_rate', 'position_bias', 'invalid_rate') if getattr(e, k))
-        return f"simulated ({dials or 'exact'})"
-    return f"{Path(e.model).name if e.model else 'smollm2'} ({e.kind})"
-
-def adm_name(cfg: ExperimentConfig) -> str:
-    "The run's decision maker: its kind, with its non-default parameters, a profile other than its paper's, and its rule."
-    p, a = cfg.adm.params, cfg.alignment
-    paper = default_profile(cfg.benchmark, cfg.adm.kind, adm_kind(cfg.adm.kind).engine)[0]
-    profile = '' if cfg.profile == paper else f" [{cfg.profile}]"  # two profiles are two decision makers in every table
-    rule = '' if a.is_default else ' · ' + a.text
-    return cfg.adm.kind + (f" {json.dumps(p, sort_keys=True, separators=(',', '='))}" if p else '') + profile + rule
+__all__ = ['FILTERS', 'load_runs', 'accuracy_table', 'plot_accuracy_by_k', 'plot_predicted_vs_true', 'probe_html',
+           'ResultsExplorer']
 
 # %% ../nbs/18_results_explorer.ipynb #f36b6c1d
-@data_cache
-def _benchmark(cfg_json: str, root=None) -> Benchmark:
-    "The benchmark of a config; `root` (its loader's) only keys the cache."
-    cfg = ExperimentConfig.model_validate_json(cfg_json)
-    return load_benchmark(cfg.benchmark, **cfg.loader)
-
-def run_benchmark(run_dir: str | Path) -> Benchmark:
-    "The benchmark a run was made on (loaded once per config and data location)."
-    cfg = run_config(run_dir)
-    return _benchmark(cfg.model_dump_json(), cfg.loader.get('root'))
-
 def _load_run(r: Path, target: Target | None) -> pd.DataFrame:
     "One run's rows for `load_runs`."
     if is_align_system_run(r):
@@ -142,25 +93,6 @@ def plot_accuracy_by_k(results: pd.DataFrame):
     return fig
 
 # %% ../nbs/18_results_explorer.ipynb #df4c4f71
-def _stored_decisions(run_dir: str | Path, target: Target | None = None):
-    "(probe, {target name: stored decision as a dict}) for each probe of an align_nb or align-system run."
-    if is_align_system_run(run_dir):
-        a = read_align_system_run(run_dir, target)
-        for pid, p in a.probes.items(): yield p, {a.target.name: a.decisions[pid].model_dump(mode='json')}
-        return
-    probes = {p.id: p for p in run_benchmark(run_dir).probes}
-    for row in read_results(run_dir): yield probes[row['probe_id']], row['decisions']
-
-def predictions_frame(run_dir: str | Path, target: Target | None = None) -> pd.DataFrame:
-    "One row per (probe, option, attribute) a run predicted: predicted and true value (NaN where unlabelled)."
-    rows = []
-    for p, stored in _stored_decisions(run_dir, target):
-        preds = next((d['predictions'] for d in stored.values() if d.get('predictions')), None)
-        for i, pred in enumerate(preds or []):
-            for a, v in pred.items():
-                rows.append(dict(probe_id=p.id, option=i, attribute=a, predicted=v, true=(p.choices[i].values or {}).get(a, np.nan)))
-    return pd.DataFrame(rows, columns=['probe_id', 'option', 'attribute', 'predicted', 'true']).assign(run=str(run_dir))
-
 def plot_predicted_vs_true(preds: pd.DataFrame, ax=None):
     "Predicted against true attribute values, one colour per attribute, with the identity line; returns the Axes."
     from matplotlib.figure import Figure
@@ -187,7 +119,7 @@ def probe_html(results: pd.DataFrame, probe_id: str, max_targets: int = 12, targ
     "HTML for one probe: its question, options with true values, and each run's decisions with reasoning."
     rows = results[results.probe_id == probe_id]
     if rows.empty: return f"<i>no results for probe {_esc(probe_id)}</i>"
-    p = next(q for q, _ in _stored_decisions(rows.run.iloc[0], target) if q.id == probe_id)
+    p = next(q for q, _ in stored_decisions(rows.run.iloc[0], target) if q.id == probe_id)
     L = letters(len(p.choices))
     opts = ''.join(
         f"<li><b>{l}</b> {_esc(c.text[:500])}<br><span style='color:#666;font-size:85%'>{_esc(', '.join(f'{a} {v:.2f}' for a, v in (c.values or {}).items()))}</span></li>"
@@ -195,7 +127,7 @@ def probe_html(results: pd.DataFrame, probe_id: str, max_targets: int = 12, targ
     )
     out = [f"<h4>{_esc(p.id)}</h4><p>{_esc(p.prompt[:1500])}</p><ol style='list-style:none;padding-left:0'>{opts}</ol>"]
     for run, g in rows.groupby('run', sort=False):
-        stored = next((s for q, s in _stored_decisions(run, target) if q.id == probe_id), {})
+        stored = next((s for q, s in stored_decisions(run, target) if q.id == probe_id), {})
         trs = []
         for _, s in g.head(max_targets).iterrows():
             d = stored.get(s.target, {})
@@ -321,7 +253,6 @@ def _pair_options(self: ResultsExplorer, runs):
 @patch
 def compare_pair(self: ResultsExplorer, a: str | None = None, b: str | None = None) -> str:
     "HTML of the paired comparison of runs `a` and `b` (default: the two run boxes), as `align-nb compare` gives it."
-    from align_nb.compare import compare, load_run, show_pairs, show_runs  # compare builds on this module
     a, b = a or self.pair_a.value, b or self.pair_b.value
     if a is None or b is None or a == b: raise ValueError("choose two different runs to compare (load at least two)")
     c = compare([load_run(r, self.target, Path(r).name) for r in (a, b)])

@@ -25,7 +25,7 @@ from .adms import ADM_KINDS, adm_kind
 from .alignment import PROFILES
 from .runner import ADMSpec, ExperimentConfig, build_adm, config_changes, inline_targets, load_config
 from .align_io import experiment_files, folder_name, io_record, is_align_system_run, read_align_system_run, target_mapping
-from .results_explorer import backbone_name, find_runs
+from .run_folders import backbone_name, find_runs
 
 # %% auto #0
 __all__ = ['SCORE_LABELS', 'RUN_COLUMNS', 'FILTERABLE', 'custom_probe', 'PromptRecorder', 'prompt_text', 'SteeringRun',

@@ -8,7 +8,8 @@ import pytest
 
 from align_nb.align_io import export_align_system, read_align_system_run
 from align_nb.faults import FaultyServer
-from align_nb.results_explorer import ResultsExplorer, accuracy_table, backbone_name, load_runs
+from align_nb.results_explorer import ResultsExplorer, accuracy_table, load_runs
+from align_nb.run_folders import backbone_name
 from align_nb.runner import run_config, run_experiment
 
 ASYS = 'pipeline_comp_reg_adept_1'  # names its target in its records (alignment_target_id); the baseline names none
