@@ -376,7 +376,7 @@ class SteeringExplorer:
         self.engines = dict(engines) if engines is not None else {k: k for k in SHORTCUTS}
         self.adm_params, self.loaders, self.seed = adm_params or {}, loaders or {}, seed
         self.history: list[SteeringRun] = []  # every run of the session, numbered from 1 (its column's number)
-        self._benches, self._loaded, self._adms, self._cols, self._shown = {}, {}, {}, {}, []
+        self._benches, self._loaded, self._adms, self._cols, self._shown, self._said = {}, {}, {}, {}, [], {}  # _said: prompts sent
         self._view, self._pinned, self._keys, self._queue = [], set(), set(), []  # shown column numbers, pinned ones, run keys, job rows
         self._cancel, self._thread = threading.Event(), None
         self._build_widgets(benchmark, adms, backbones, profile)
@@ -597,14 +597,17 @@ def _backbone_label(self: SteeringExplorer, cfg: ExperimentConfig) -> str:
     if cfg.engine is None: return '-'
     return next((b for b, spec in self.engines.items() if engine_config(spec) == cfg.engine), None) or backbone_name(cfg)
 
+def _base(cfg: ExperimentConfig) -> ExperimentConfig:
+    "`cfg` without what a decision maker does not depend on: its probes, its targets and (applied after it decides) its rule."
+    return cfg.model_copy(update=dict(alignment=AlignmentSpec(profile=cfg.profile), probe_ids=None, alignment_targets=[]))
+
 @patch
 def _adm(self: SteeringExplorer, cfg: ExperimentConfig):
     "The decision maker `cfg` describes, built once per config (probe, targets and rule aside); its engine records prompts."
-    base = cfg.model_copy(update=dict(alignment=AlignmentSpec(profile=cfg.profile), probe_ids=None, alignment_targets=[]))
-    key = base.model_dump_json()
+    key = _base(cfg).model_dump_json()
     if key not in self._adms:
         engine = self._engine(cfg) if adm_kind(cfg.adm.kind).engine else None
-        self._adms[key] = build_adm(base, self._bench(cfg.benchmark, cfg.loader), engine=engine)
+        self._adms[key] = build_adm(_base(cfg), self._bench(cfg.benchmark, cfg.loader), engine=engine)
     return self._adms[key]
 
 @patch
@@ -626,12 +629,17 @@ def _one(self: SteeringExplorer, job: dict) -> SteeringRun:
     # as a run decides: the decision maker's own choice for the target's point, re-chosen from its predictions under the rule
     spec, rule, regressor = cfg.rule, getattr(adm, 'rule', None), adm_kind(kind).regressor
     decision = adm.decide(probe, target if regressor or not isinstance(target, DistributionTarget) else target.point())
-    if regressor and spec != rule: decision = align_decision(decision, probe, target, spec, self.seed)
+    if regressor and spec != rule: decision = align_decision(decision, probe, target, spec, cfg.seed)
     if not adm_kind(kind).per_attribute: self.progress.value += 1
     if cfg.prompt_edits and getattr(rec, 'edited', 0) == edited0:
         self._show_error(ValueError("none of the edited system prompts was sent, so this run is the unedited one: edit a system message "
                                     "as the column's prompts show it"), f"{kind} on {backbone}")
     u = rec.usage if rec is not None else None
+    # a regressor's memo answers a probe it predicted before with no model call, so with no prompt to record: its prompts are
+    # the ones that made those predictions (a regression prompt states no target; a chooser's is keyed by its target too)
+    said = (_base(cfg).model_dump_json(), probe.id) + (() if regressor else (target.model_dump_json(),))
+    if rec is not None and rec.prompts: self._said[said] = [prompt_text(p) for p in rec.prompts], list(rec.systems)
+    prompts, systems = self._said.get(said, ([], [])) if rec is not None else ([], [])
     return SteeringRun(
         benchmark=cfg.benchmark if cfg.probe_ids else f'custom ({cfg.benchmark} attributes)',
         backbone=backbone,
@@ -641,8 +649,8 @@ def _one(self: SteeringExplorer, job: dict) -> SteeringRun:
         decision=decision.model_copy(update=dict(raw=None)),
         raw_output=_shorten_raw(decision.raw),
         alignment=spec,
-        prompts=[prompt_text(p) for p in rec.prompts] if rec else [],
-        system_prompts=list(rec.systems) if rec else [],
+        prompts=prompts,
+        system_prompts=systems,
         seconds=round(time.perf_counter() - t0, 3),
         calls=u.calls - u0.calls if u else 0,
         cache_hits=u.cache_hits - u0.cache_hits if u else 0,

@@ -261,3 +261,14 @@ def test_session_zip_round_trip_without_duplicates(sim, data_root, tmp_path):
     assert theirs and {r.benchmark for r in theirs} == {'align-system'} and fresh.error.value == ''
     assert len(fresh.shown_columns()) == 3 + min(len(theirs), 12)
     assert all(fresh.column(n)['edit_msg'].value.startswith('<i>read from an align-system folder') for n in range(4, 4 + min(len(theirs), 12)))
+
+def test_a_memoised_rerun_keeps_its_prompts(sim):
+    "A regressor re-run on a probe it predicted answers from its memo, with no model call; its column still has the prompts to edit."
+    sim.adm_select.value = ('comparative-regression',)
+    sim.run(block=True)
+    sim.sliders['verbosity'].value = 0.0
+    sim.run(block=True)
+    first, again = sim.history
+    assert again.calls == again.cache_hits == 0 and again.target.values == {'verbosity': 0.0} and again.decision.choice == 0
+    assert again.prompts == first.prompts and again.system_prompts == first.system_prompts and first.system_prompts
+    assert len(sim.column(2)['systems']) == len(first.system_prompts)
