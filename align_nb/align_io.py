@@ -23,9 +23,9 @@ from .metrics import RESULT_COLUMNS, score_against
 from .runner import ExperimentConfig, run_config, run_decisions
 
 # %% auto #0
-__all__ = ['folder_name', 'io_record', 'kdma_entries', 'target_mapping', 'experiment_files', 'export_align_system',
-           'export_steerable', 'target_from_id', 'is_align_system_run', 'add_target_options', 'given_target',
-           'AlignSystemRun', 'read_align_system_run']
+__all__ = ['folder_name', 'io_record', 'kdma_entries', 'target_mapping', 'hydra_config', 'experiment_files',
+           'export_align_system', 'export_steerable', 'target_from_id', 'is_align_system_run', 'add_target_options',
+           'given_target', 'AlignSystemRun', 'read_align_system_run']
 
 # %% ../nbs/15b_align_io.ipynb #10b80e47
 def folder_name(name: str) -> str:
@@ -102,6 +102,12 @@ def target_mapping(target) -> dict:
     "`target` as align-system's alignment_target mapping (id, kdma_values): a run config's `alignment_target`, a config's `alignment_targets` entry."
     return dict(id=target.name or 'target', kdma_values=kdma_entries(target))
 
+def hydra_config(name: str, target, cfg: ExperimentConfig | None = None, adm: str = '', **extra) -> dict:
+    "align-system's `.hydra/config.yaml` for a run of `cfg` (without one: of decision maker `adm`) under `target`; `extra`: more of align_nb's keys."
+    if cfg is None: return dict(name=name, adm=dict(name=adm, instance={}), alignment_target=target_mapping(target))
+    adm_cfg = dict(name=cfg.adm.kind, instance=dict(cfg.adm.params)) | ({'structured_inference_engine': _backbone(cfg)} if cfg.engine else {})
+    return dict(name=name, adm=adm_cfg, alignment_target=target_mapping(target), align_nb=dict(extra, config=cfg.model_dump(mode='json')))
+
 def experiment_files(records: list[dict], config: dict) -> dict[str, str]:
     "An align-system experiment folder's files, by path within it: `config` as `.hydra/config.yaml`, `records` (`io_record`s) and their timing."
     times = [r['choice_info']['per_step_timing_stats'][0]['elapsed_s'] for r in records]
@@ -127,11 +133,7 @@ def export_align_system(run_dir: str | Path, out: str | Path, targets: list[str]
         t, recs = items[0][0], [r for _, r in items]
         folder = safe_path(out, folder_name(run_dir.name), folder_name(name))
         (folder / '.hydra').mkdir(parents=True, exist_ok=True)
-        adm = dict(name=cfg.adm.kind, instance=dict(cfg.adm.params)) | (
-            {'structured_inference_engine': _backbone(cfg)} if cfg.engine else {}
-        )
-        config = dict(name=f"align_nb/{run_dir.name}", adm=adm, alignment_target=target_mapping(t),
-                      align_nb=dict(run=str(run_dir), config=cfg.model_dump(mode='json')))
+        config = hydra_config(f"align_nb/{run_dir.name}", t, cfg, run=str(run_dir))
         for rel, text in experiment_files(recs, config).items(): write_atomic(folder / rel, text)
         folders.append(folder)
     return folders

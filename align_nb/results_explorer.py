@@ -24,7 +24,7 @@ from .runner import run_config, score_run, target_labels
 
 # %% auto #0
 __all__ = ['FILTERS', 'load_runs', 'accuracy_table', 'plot_accuracy_by_k', 'plot_predicted_vs_true', 'probe_html',
-           'ResultsExplorer']
+           'ResultsExplorer', 'offer_two']
 
 # %% ../nbs/18_results_explorer.ipynb #f36b6c1d
 def _load_run(r: Path, target: Target | None) -> pd.DataFrame:
@@ -239,16 +239,20 @@ def _show_probe(self: ResultsExplorer):
     self.detail.value = probe_html(self.filtered(), self.probe.value, target=self.target) if self.probe.value else ''
 
 # %% ../nbs/18_results_explorer.ipynb #71ef9d3e
-@patch
-def _pair_options(self: ResultsExplorer, runs):
-    "Offer `runs` in the two run boxes (keeping a choice that still passes the filters; A and B two different runs)."
-    names = [(Path(r).name, r) for r in sorted(runs)]
-    a = self.pair_a.value if self.pair_a.value in runs else None
-    b = self.pair_b.value if self.pair_b.value in runs and self.pair_b.value != a else None
-    free = [r for _, r in names if r not in (a, b)]
+def offer_two(a_box: W.Dropdown, b_box: W.Dropdown, options: list[tuple[str, object]]):
+    "Offer `options` (label, value) in the dropdowns of a pair to compare, each keeping its choice while offered, the two always apart."
+    values = [v for _, v in options]
+    a = a_box.value if a_box.value in values else None
+    b = b_box.value if b_box.value in values and b_box.value != a else None
+    free = [v for v in values if v not in (a, b)]
     if a is None and free: a = free.pop(0)
     if b is None and free: b = free.pop(0)
-    for dd, v in ((self.pair_a, a), (self.pair_b, b)): dd.options, dd.value = names, v
+    for box, v in ((a_box, a), (b_box, b)): box.options, box.value = options, v
+
+@patch
+def _pair_options(self: ResultsExplorer, runs):
+    "Offer `runs` in the two run boxes (a choice that still passes the filters kept; A and B two different runs)."
+    offer_two(self.pair_a, self.pair_b, [(Path(r).name, r) for r in sorted(runs)])
 
 @patch
 def compare_pair(self: ResultsExplorer, a: str | None = None, b: str | None = None) -> str:

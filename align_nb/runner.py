@@ -212,7 +212,8 @@ def select_probes(bench: Benchmark, n: int | None, seed: int, ids: list[str] | N
         if missing := [i for i in ids if i not in known]:
             raise KeyError(f"{bench.name} has no probe {', '.join(repr(i) + did_you_mean(i, known) for i in missing[:3])}"
                            f"{f' (and {len(missing) - 3} more)' if len(missing) > 3 else ''}: probe_ids names probes by their id")
-        return [p for p in bench.probes if p.id in set(ids)]
+        named = set(ids)
+        return [p for p in bench.probes if p.id in named]
     if n is None or n >= len(bench.probes): return list(bench.probes)
     keep = set(random.Random(seed).sample(range(len(bench.probes)), n))
     return [p for i, p in enumerate(bench.probes) if i in keep]

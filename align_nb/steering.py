@@ -23,9 +23,11 @@ from .backbones import SHORTCUTS, engine_config, load_engine
 from .prompts import letters
 from .adms import ADM_KINDS, adm_kind
 from .alignment import PROFILES
-from .runner import ADMSpec, ExperimentConfig, build_adm, config_changes, inline_targets, load_config
-from .align_io import experiment_files, folder_name, io_record, is_align_system_run, read_align_system_run, target_mapping
+from .runner import ADMSpec, ExperimentConfig, build_adm, config_changes, inline_targets, load_config, select_probes
+from .align_io import (experiment_files, folder_name, hydra_config, io_record, is_align_system_run, read_align_system_run,
+                               target_mapping)
 from .run_folders import backbone_name, find_runs
+from .results_explorer import offer_two
 
 # %% auto #0
 __all__ = ['SCORE_LABELS', 'RUN_COLUMNS', 'FILTERABLE', 'custom_probe', 'PromptRecorder', 'prompt_text', 'SteeringRun',
@@ -318,11 +320,8 @@ def session_zip(runs: list[SteeringRun]) -> bytes:
             folder = f"session/{i + 1:02d}_{folder_name(adm)}_{folder_name(backbone)}/{folder_name(rs[0].target.name or 'target')}"
             recs = [io_record(r.probe, r.target, r.decision, r.seconds) for r in rs]
             for rec, r in zip(recs, rs): rec['choice_info']['align_nb_run'] = r.model_dump(mode='json', exclude_none=True)
-            cfg = rs[0].config
-            adm_cfg = dict(name=(cfg.get('adm') or {}).get('kind', adm), instance=(cfg.get('adm') or {}).get('params', {}))
-            if cfg.get('engine'): adm_cfg['structured_inference_engine'] = dict(model_name=backbone, **cfg['engine'])
-            hydra = dict(name=f"align_nb/steering/{adm}", adm=adm_cfg, alignment_target=target_mapping(rs[0].target),
-                         align_nb=dict(config={k: v for k, v in cfg.items() if k != 'probe_ids'}))
+            cfg = ExperimentConfig.model_validate({k: v for k, v in rs[0].config.items() if k != 'probe_ids'}) if rs[0].config else None
+            hydra = hydra_config(f"align_nb/steering/{adm}", rs[0].target, cfg, adm)
             for rel, text in experiment_files(recs, hydra).items(): z.writestr(f"{folder}/{rel}", text)
     return buf.getvalue()
 
@@ -705,11 +704,11 @@ def run_edited(self: SteeringExplorer, n: int, text: str | None = None, system_p
     col['edit_msg'].value = ''
     try:
         cfg = edited_config(run, text, system_prompts)
-        probe = None
-        if cfg.probe_ids: probe = next(p for p in self._bench(cfg.benchmark, cfg.loader).probes if p.id == cfg.probe_ids[0])
-        targets = inline_targets(cfg, [a.name for a in self._bench(cfg.benchmark, cfg.loader).attributes])
-    except (ValueError, KeyError, StopIteration) as e:
-        why = 'its probe_ids name no probe of the benchmark' if isinstance(e, StopIteration) else e.args[0] if isinstance(e, KeyError) else e
+        bench = self._bench(cfg.benchmark, cfg.loader)
+        probe = select_probes(bench, None, 0, cfg.probe_ids[:1])[0] if cfg.probe_ids else None  # an unknown id: the runner's error
+        targets = inline_targets(cfg, [a.name for a in bench.attributes])
+    except (ValueError, KeyError) as e:
+        why = e.args[0] if isinstance(e, KeyError) else e
         col['edit_msg'].value = f"<span class='align-refused' style='color:#b00020'>⚠ not run: {_esc(why)}</span>"
         return
     job = dict(backbone=self._backbone_label(cfg), cfg=cfg, probe=probe or run.probe, target=targets[0] if targets else run.target,
@@ -921,13 +920,7 @@ def _layout(self: SteeringExplorer):
     self._shown = [n for ns in groups.values() for n in ns]
     self.diff_summary.value = ('' if not differ else "<div class='align-diff-summary' style='color:#e65100'>≠ columns chose differently: "
                                + '; '.join(_esc(d) for d in differ) + " (compare two below)</div>")
-    names = [(f"#{n} {self.history[n - 1].adm} · {self.history[n - 1].backbone}", n) for n in order]
-    a = self.diff_a.value if self.diff_a.value in order else None  # the two compared stay two different shown columns
-    b = self.diff_b.value if self.diff_b.value in order and self.diff_b.value != a else None
-    free = [n for n in order if n not in (a, b)]
-    if a is None and free: a = free.pop(0)
-    if b is None and free: b = free.pop(0)
-    for dd, v in ((self.diff_a, a), (self.diff_b, b)): dd.options, dd.value = names, v
+    offer_two(self.diff_a, self.diff_b, [(f"#{n} {self.history[n - 1].adm} · {self.history[n - 1].backbone}", n) for n in order])
 
 @patch
 def pin(self: SteeringExplorer, n: int, on: bool = True):
